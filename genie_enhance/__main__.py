@@ -1,0 +1,3 @@
+from genie_enhance.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Backends: the three protocols every engine function works against, and their implementations."""

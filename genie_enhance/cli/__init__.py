@@ -1,0 +1,12 @@
+"""Command line: a thin front end over the engine (each command lives in its own module)."""
+
+from __future__ import annotations
+
+from genie_enhance.cli.app import app
+
+# Importing a command module registers its commands on `app`.
+from genie_enhance.cli import space_cmds  # noqa: E402,F401
+
+
+def main() -> None:
+    app()

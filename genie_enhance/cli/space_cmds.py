@@ -1,0 +1,1 @@
+"""Space commands (`validate-space`)."""

@@ -1,0 +1,109 @@
+"""Parsing, read-only enforcement and transpilation of Databricks SQL.
+
+Read-only means: exactly one statement, whose root is a query (SELECT, WITH … SELECT, set operation, VALUES),
+and no data-changing or DDL node anywhere inside it. Non-read-only SQL is rejected before any execution.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from genie_enhance.errors import ReadOnlySqlError, SqlParseError
+
+DIALECT = "databricks"
+
+# sqlglot logs a warning for every statement it falls back to parsing as a raw Command; we report those ourselves.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+_QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery, exp.Values)
+_WRITE_NODES: tuple[type[exp.Expression], ...] = tuple(
+    getattr(exp, name)
+    for name in (
+        "Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "AlterColumn", "TruncateTable",
+        "Command", "Copy", "Grant", "Revoke", "Cache", "Uncache", "LoadData", "Refresh", "Use", "Set",
+        "Pragma", "Transaction", "Commit", "Rollback", "Into", "Analyze", "Attach", "Detach", "Install",
+    )
+    if hasattr(exp, name)
+)
+
+
+def _first_line(sql: str) -> str:
+    text = " ".join(sql.split())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@lru_cache(maxsize=4096)
+def _parse_all(sql: str) -> tuple[exp.Expression, ...]:
+    try:
+        parsed = sqlglot.parse(sql, read=DIALECT)
+    except ParseError as exc:
+        raise SqlParseError(f"cannot parse SQL ({_first_line(sql)}): {exc.errors[0]['description'] if exc.errors else exc}") from exc
+    return tuple(p for p in parsed if p is not None)
+
+
+def parse_statement(sql: str) -> exp.Expression:
+    """The single statement in `sql` (Databricks dialect). Raises `SqlParseError` if it has none or several."""
+    if not sql or not sql.strip():
+        raise SqlParseError("empty SQL")
+    statements = _parse_all(sql)
+    if len(statements) != 1:
+        raise ReadOnlySqlError(f"expected exactly one SQL statement, found {len(statements)}: {_first_line(sql)}")
+    return statements[0].copy()
+
+
+def ensure_read_only(sql: str) -> exp.Expression:
+    """The parsed query if `sql` is one read-only SELECT/WITH statement; otherwise `ReadOnlySqlError`."""
+    tree = parse_statement(sql)
+    if not isinstance(tree, _QUERY_ROOTS):
+        kind = tree.key.upper() if isinstance(tree, exp.Expression) else type(tree).__name__
+        raise ReadOnlySqlError(f"not a read-only query ({kind} statement): {_first_line(sql)}")
+    for node in tree.walk():
+        if isinstance(node, _WRITE_NODES):
+            raise ReadOnlySqlError(f"not a read-only query (contains {node.key.upper()}): {_first_line(sql)}")
+    return tree
+
+
+def to_duckdb(sql: str) -> str:
+    """Databricks SQL → DuckDB SQL (read-only check included)."""
+    return ensure_read_only(sql).sql(dialect="duckdb")
+
+
+def normalize_sql(sql: str) -> str:
+    """A canonical text of a query (formatting, case and quoting differences removed) for cache keys."""
+    try:
+        return parse_statement(sql).sql(dialect=DIALECT, normalize=True, pretty=False)
+    except (SqlParseError, ReadOnlySqlError):
+        return " ".join(sql.split())
+
+
+def referenced_tables(tree: exp.Expression) -> list[str]:
+    """Fully written names of the physical tables a query reads (CTE names excluded), lower-cased, unique."""
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    names: list[str] = []
+    for table in tree.find_all(exp.Table):
+        if not table.name:
+            continue
+        parts = [p for p in (table.catalog, table.db, table.name) if p]
+        name = ".".join(parts).lower()
+        if len(parts) == 1 and name in ctes:
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def referenced_columns(tree: exp.Expression) -> list[tuple[str | None, str]]:
+    """(qualifier or None, column) pairs a query mentions, lower-cased, unique, in order of appearance."""
+    seen: list[tuple[str | None, str]] = []
+    for col in tree.find_all(exp.Column):
+        if isinstance(col.this, exp.Star):
+            continue
+        key = ((col.table or None) and col.table.lower(), col.name.lower())
+        if key not in seen:
+            seen.append(key)
+    return seen
