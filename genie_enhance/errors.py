@@ -54,3 +54,7 @@ class ConcurrentEditError(GenieEnhanceError):
 
 class ConfigError(GenieEnhanceError):
     """Invalid genie_enhance.yaml or command-line configuration; names the field."""
+
+
+class FixError(GenieEnhanceError):
+    """A fix that cannot apply to this space (e.g. it names a table the space does not have)."""
