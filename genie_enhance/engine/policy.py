@@ -1,0 +1,131 @@
+"""The keep / roll back / stop policy: a pure function of the campaign's scored history.
+
+Why pure: the CLI and the Dagster sensor must take the same decision from the same history, tests must be able to
+state every case as data, and a resumed campaign must decide exactly as the uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+
+class StopReason(str, Enum):
+    CONVERGED = "converged"
+    STALLED = "stalled"
+    MAX_ITERATIONS = "max_iterations"
+    NO_FIXES = "no_fixes"
+    BUDGET = "budget"
+
+
+class Action(str, Enum):
+    CONTINUE = "continue"
+    STOP = "stop"
+
+
+class Policy(BaseModel):
+    """Campaign limits and tolerances (all scores are fractions in [0, 1])."""
+
+    target: float = Field(0.9, ge=0, le=1)
+    max_iterations: int = Field(6, ge=1)
+    patience: int = Field(2, ge=1, description="iterations without gain before `stalled`")
+    noise_tolerance: float = Field(0.0, ge=0, description="objective drop tolerated before a batch is rolled back")
+    min_gain: float = Field(1e-9, ge=0, description="smallest objective/train increase that counts as a gain")
+    max_cost_usd: float | None = Field(None, ge=0)
+    max_wall_s: float | None = Field(None, ge=0)
+
+
+class ScoredIteration(BaseModel):
+    """What the policy needs to know about one scored iteration."""
+
+    iteration: int
+    version_id: str
+    objective: float | None = None
+    train: float | None = None
+    batch_applied: bool = False  # a batch was applied on top of this iteration's config
+    cost_usd: float = 0.0
+    wall_s: float = 0.0
+
+
+class Decision(BaseModel):
+    action: Action
+    stop_reason: StopReason | None = None
+    rollback: bool = False  # the last batch is harmful: restore `best_version_id`'s exact bytes
+    best_iteration: int
+    best_version_id: str
+    reason: str
+
+
+def _score(value: float | None) -> float:
+    return -1.0 if value is None else value
+
+
+def best_iteration(history: list[ScoredIteration]) -> ScoredIteration:
+    """Highest objective, then highest train score; the earliest wins a tie (fewest changes)."""
+    best = history[0]
+    for item in history[1:]:
+        if (_score(item.objective), _score(item.train)) > (_score(best.objective), _score(best.train)):
+            best = item
+    return best
+
+
+def _is_harmful(prev: ScoredIteration, last: ScoredIteration, policy: Policy) -> bool:
+    """The batch applied after `prev` lowered the objective beyond tolerance, or kept it and lowered train."""
+    drop = _score(prev.objective) - _score(last.objective)
+    if drop > policy.noise_tolerance:
+        return True
+    train_drop = _score(prev.train) - _score(last.train)
+    return drop >= -policy.min_gain and train_drop > policy.noise_tolerance
+
+
+def _iterations_without_gain(history: list[ScoredIteration], policy: Policy) -> int:
+    best = history[0]
+    stale = 0
+    for item in history[1:]:
+        gained = _score(item.objective) > _score(best.objective) + policy.min_gain or (
+            abs(_score(item.objective) - _score(best.objective)) <= policy.min_gain
+            and _score(item.train) > _score(best.train) + policy.min_gain
+        )
+        if gained:
+            best, stale = item, 0
+        else:
+            stale += 1
+    return stale
+
+
+def decide(history: list[ScoredIteration], policy: Policy) -> Decision:
+    """Decide after the last iteration of `history` was scored (before anything new is proposed)."""
+    if not history:
+        raise ValueError("decide() needs at least one scored iteration")
+    last = history[-1]
+    best = best_iteration(history)
+    rollback = len(history) > 1 and history[-2].batch_applied and _is_harmful(history[-2], last, policy)
+    current = best if rollback else last
+    base = dict(rollback=rollback, best_iteration=best.iteration, best_version_id=best.version_id)
+    note = f"batch after iteration {history[-2].iteration} lowered the score; restoring iteration {best.iteration}. " if rollback else ""
+
+    def stop(reason: StopReason, why: str) -> Decision:
+        return Decision(action=Action.STOP, stop_reason=reason, reason=note + why, **base)
+
+    if current.objective is not None and current.objective >= policy.target:
+        return stop(StopReason.CONVERGED, f"objective {current.objective:.3f} ≥ target {policy.target:.3f}")
+    cost = sum(h.cost_usd for h in history)
+    wall = sum(h.wall_s for h in history)
+    if policy.max_cost_usd is not None and cost >= policy.max_cost_usd:
+        return stop(StopReason.BUDGET, f"cost ${cost:.4f} reached the cap ${policy.max_cost_usd:.4f}")
+    if policy.max_wall_s is not None and wall >= policy.max_wall_s:
+        return stop(StopReason.BUDGET, f"wall time {wall:.1f}s reached the cap {policy.max_wall_s:.1f}s")
+    if len(history) >= policy.max_iterations:
+        return stop(StopReason.MAX_ITERATIONS, f"{len(history)} of {policy.max_iterations} iterations done")
+    stale = _iterations_without_gain(history, policy)
+    if stale >= policy.patience:
+        return stop(StopReason.STALLED, f"no gain for {stale} iterations (patience {policy.patience})")
+    return Decision(action=Action.CONTINUE, reason=note + "score below target; propose the next batch", **base)
+
+
+def decide_no_fixes(decision: Decision) -> Decision:
+    """The proposers produced nothing valid to apply: the campaign cannot improve further."""
+    return decision.model_copy(
+        update={"action": Action.STOP, "stop_reason": StopReason.NO_FIXES, "reason": decision.reason + "; no valid fixes to apply"}
+    )
