@@ -15,3 +15,8 @@ app = typer.Typer(
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root() -> None:
+    """Make a Databricks AI/BI Genie space measurably better (see `genie-enhance COMMAND --help`)."""

@@ -43,7 +43,9 @@ class DuckDBWarehouse:
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
-            return self._con.cursor()
+            cur = self._con.cursor()
+        cur.execute(f"USE {_quote(self.catalog_name)}")  # cursors do not inherit the parent's USE
+        return cur
 
     def execute(self, sql: str, limit: int | None = None) -> ResultSet:
         duck_sql = to_duckdb(sql)  # raises ReadOnlySqlError / SqlParseError before anything runs

@@ -1,0 +1,87 @@
+"""Validate a `serialized_space` the way the Genie API would (and a little stricter), naming the JSON path of
+every problem. Each rule is a small generator of `Problem`s; `validate_space` chains them.
+"""
+
+from __future__ import annotations
+
+from genie_enhance.backends.protocols import Warehouse
+from genie_enhance.space.catalog import Catalog
+from genie_enhance.space.model import SerializedSpace
+from genie_enhance.space.validation.budgets import (
+    check_budgets,
+    check_sizes,
+    instruction_count,
+    snippet_count,
+    table_count,
+)
+from genie_enhance.space.validation.execution import check_execution
+from genie_enhance.space.validation.problems import Problem, problems_from_format_error
+from genie_enhance.space.validation.references import (
+    check_catalog_tables,
+    check_join_references,
+    check_snippet_references,
+    check_statement_references,
+)
+from genie_enhance.space.validation.sql_checks import (
+    check_join_specs,
+    check_parameters,
+    check_snippets,
+    check_statements,
+)
+from genie_enhance.space.validation.structure import (
+    check_benchmark_answers,
+    check_duplicate_columns,
+    check_entity_matching,
+    check_ids,
+    check_sorting,
+    check_table_identifiers,
+    check_text_instructions,
+    check_v1_column_flags,
+    check_version,
+)
+
+STRUCTURE_RULES = (
+    check_version,
+    check_ids,
+    check_text_instructions,
+    check_benchmark_answers,
+    check_table_identifiers,
+    check_duplicate_columns,
+    check_v1_column_flags,
+    check_entity_matching,
+    check_join_specs,
+    check_snippets,
+    check_statements,
+    check_parameters,
+    check_budgets,
+    check_sizes,
+)
+CATALOG_RULES = (check_catalog_tables, check_statement_references, check_join_references, check_snippet_references)
+
+
+def validate_space(
+    space: SerializedSpace,
+    *,
+    catalog: Catalog | None = None,
+    warehouse: Warehouse | None = None,
+    strict_sorting: bool = True,
+) -> list[Problem]:
+    """Every problem found (empty list = valid). `catalog` adds existence checks, `warehouse` a LIMIT 0 dry run."""
+    problems = [p for rule in STRUCTURE_RULES for p in rule(space)]
+    if strict_sorting:
+        problems += check_sorting(space)
+    if catalog is not None:
+        problems += [p for rule in CATALOG_RULES for p in rule(space, catalog)]
+    if warehouse is not None:
+        problems += check_execution(space, warehouse, skip={p.path for p in problems})
+    return problems
+
+
+__all__ = [
+    "Problem",
+    "instruction_count",
+    "problems_from_format_error",
+    "snippet_count",
+    "table_count",
+    "validate_space",
+]
