@@ -1,0 +1,87 @@
+"""Shared plumbing of the campaign commands: opening a runtime from flags, printing progress and summaries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.table import Table
+
+from genie_enhance.cli.app import console, err_console
+from genie_enhance.engine.build import build_runtime, local_backend
+from genie_enhance.engine.campaign import IterationOutcome
+from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
+from genie_enhance.engine.steps import canonical_bytes
+from genie_enhance.engine.summary import campaign_summary
+from genie_enhance.errors import ConfigError
+from genie_enhance.llm import LLMSettings
+from genie_enhance.tracking.report import render_report
+
+
+def fail(exc: BaseException) -> NoReturn:
+    """One clear line on stderr, exit 2."""
+    err_console.print(f"[red]error:[/] {exc}", highlight=False)
+    raise typer.Exit(2)
+
+
+def open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | None, space: Path | None,
+                 space_id: str | None, warehouse_id: str | None, catalog: str | None = None,
+                 genie_latency_ms: float = 0, genie_noise: float = 0.0, progress: bool = False,
+                 benchmarks_required: bool = True) -> Runtime:
+    """Build the backend the flags name, then the runtime around it."""
+    if settings.backend == "local":
+        if warehouse is None or space is None:
+            raise ConfigError("--backend local needs --warehouse F.duckdb and --space space.json")
+        backend = local_backend(warehouse, space, catalog=catalog, latency_ms=genie_latency_ms,
+                                noise=genie_noise, seed=settings.seed)
+    else:
+        raise ConfigError(f"--backend {settings.backend}: unknown backend (choose local or databricks)")
+    llm_settings = LLMSettings.from_env() if settings.use_llm else None
+    return build_runtime(settings, backend, out, llm_settings=llm_settings, progress=progress)
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def print_iteration(outcome: IterationOutcome) -> None:
+    """One progress line per iteration (stderr, so stdout stays clean)."""
+    s = outcome.scored.report.score
+    applied = len(outcome.batch.accepted) if outcome.batch and outcome.applied_version_id else 0
+    invalid = len(outcome.batch.invalid) if outcome.batch else 0
+    d = outcome.decision
+    action = "rollback + " if d.rollback else ""
+    action += d.action.value + (f" ({d.stop_reason.value})" if d.stop_reason else "")
+    err_console.print(
+        f"iteration {outcome.iteration}: train {_fmt(s.get('train'))}  holdout {_fmt(s.get('holdout'))}  "
+        f"all {_fmt(s.get('all'))}  |  fixes applied {applied}, invalid {invalid}  |  {action}", highlight=False)
+
+
+def write_outputs(rt: Runtime, campaign_id: str, out: Path) -> dict[str, Any]:
+    """The final config file, the HTML report, and the JSON summary."""
+    paths = out_paths(out)
+    space, _ = rt.backend.store.export()
+    paths["final_space"].write_bytes(canonical_bytes(space) + b"\n")
+    render_report(rt.tracking, campaign_id, paths["report"])
+    return campaign_summary(rt, campaign_id, final_space=paths["final_space"], report=paths["report"])
+
+
+def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary))
+        return
+    table = Table(title=f"campaign {summary['campaign']} — {summary['stop_reason']}", show_header=True)
+    table.add_column("")
+    for col in ("train", "holdout", "all"):
+        table.add_column(col, justify="right")
+    table.add_row("initial", *(_fmt(summary["initial"][k]) for k in ("train", "holdout", "all")))
+    table.add_row("final", *(_fmt(summary["final"][k]) for k in ("train", "holdout", "all")))
+    console.print(table)
+    console.print(
+        f"iterations {summary['iterations']} · fixes applied {summary['fixes_applied']} · rejected "
+        f"{summary['fixes_rejected']} · rollbacks {summary['rollbacks']} · genie calls {summary['genie_calls']} · "
+        f"LLM calls {summary['llm_calls']} (${summary['cost_usd']:.4f})")
+    console.print(f"final space: {summary['final_space']}")
+    console.print(f"report: {summary['report']}")

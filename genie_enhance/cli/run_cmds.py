@@ -1,0 +1,189 @@
+"""`run`, `report`, `diff`, `rollback` and `apply`: the enhancement loop from the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from genie_enhance.cli.app import app, console, err_console
+from genie_enhance.cli.campaign_io import (
+    fail,
+    open_runtime,
+    print_iteration,
+    print_summary,
+    write_outputs,
+)
+from genie_enhance.engine.campaign import run_campaign
+from genie_enhance.engine.review import apply_proposal, dry_run
+from genie_enhance.engine.runtime import CampaignSettings, out_paths
+from genie_enhance.engine.steps import canonical_bytes
+from genie_enhance.engine.versions import config_diff, rollback_to
+from genie_enhance.errors import GenieEnhanceError
+from genie_enhance.space.io import load_space
+from genie_enhance.tracking import TrackingStore
+from genie_enhance.tracking.report import render_report
+
+BackendOpt = typer.Option("local", "--backend", help="local (DuckDB + offline Genie) or databricks")
+OutOpt = typer.Option(Path("out"), "--out", help="directory for tracking.duckdb, report.html, final_space.json")
+
+
+@app.command()
+def run(
+    benchmarks: Path = typer.Option(..., "--benchmarks", help="markdown/JSON benchmark file or directory"),
+    backend: str = BackendOpt,
+    warehouse: Optional[Path] = typer.Option(None, "--warehouse", help="DuckDB file (local backend)"),
+    space: Optional[Path] = typer.Option(None, "--space", help="space JSON file (local backend); edited in place"),
+    space_id: Optional[str] = typer.Option(None, "--space-id", help="Genie space id (databricks backend)"),
+    warehouse_id: Optional[str] = typer.Option(None, "--warehouse-id", help="SQL warehouse id (databricks backend)"),
+    catalog: Optional[str] = typer.Option(None, "--catalog", help="catalog name the DuckDB file is attached as"),
+    target: float = typer.Option(0.9, "--target", min=0, max=1),
+    max_iterations: int = typer.Option(6, "--max-iterations", min=1),
+    holdout: float = typer.Option(0.3, "--holdout", min=0, max=0.99),
+    seed: int = typer.Option(0, "--seed"),
+    patience: int = typer.Option(2, "--patience", min=1),
+    noise_tolerance: float = typer.Option(0.0, "--noise-tolerance", min=0),
+    max_cost_usd: Optional[float] = typer.Option(None, "--max-cost-usd", min=0),
+    max_wall_s: Optional[float] = typer.Option(None, "--max-wall-s", min=0),
+    concurrency: int = typer.Option(8, "--concurrency", min=1),
+    rate_per_minute: Optional[float] = typer.Option(None, "--rate-per-minute", min=0.1),
+    llm: str = typer.Option("auto", "--llm", help="auto (when OPENAI_API_KEY is set), on, off"),
+    genie_latency_ms: float = typer.Option(0, "--genie-latency-ms", min=0, help="offline Genie latency"),
+    genie_noise: float = typer.Option(0.0, "--genie-noise", min=0, max=1, help="offline Genie noise"),
+    space_key: Optional[str] = typer.Option(None, "--space-key", help="name of the space in the tracking store"),
+    out: Path = OutOpt,
+    new_campaign: bool = typer.Option(False, "--new-campaign", help="start over instead of resuming"),
+    dry: bool = typer.Option(False, "--dry-run", help="score, propose, validate; write a proposal; apply nothing"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON summary on stdout's last line"),
+) -> None:
+    """Run an enhancement campaign: score, diagnose, propose, validate, apply, keep or roll back, until it stops."""
+    use_llm = llm == "on" or (llm == "auto" and bool(os.environ.get("OPENAI_API_KEY")))
+    try:
+        settings = CampaignSettings(
+            space_key=space_key or _space_key(space, space_id), backend=backend, benchmarks=str(benchmarks),
+            target=target, max_iterations=max_iterations, holdout=holdout, seed=seed, patience=patience,
+            noise_tolerance=noise_tolerance, max_cost_usd=max_cost_usd, max_wall_s=max_wall_s,
+            concurrency=concurrency, rate_per_minute=rate_per_minute, use_llm=use_llm,
+        )
+        rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
+                          warehouse_id=warehouse_id, catalog=catalog, genie_latency_ms=genie_latency_ms,
+                          genie_noise=genie_noise, progress=not as_json)
+    except (GenieEnhanceError, FileNotFoundError, ValueError) as exc:
+        fail(exc)
+    try:
+        if dry:
+            document = dry_run(rt, out_paths(out)["proposal"])
+            result = {"proposal": str(out_paths(out)["proposal"]), "fixes": len(document["fixes"]),
+                      "rejected": len(document["rejected"]), "scores": document["scores"]}
+            console.print_json(json.dumps(result)) if not as_json else print(json.dumps(result))
+            return
+        campaign_id = run_campaign(rt, new=new_campaign, on_iteration=None if as_json else print_iteration)
+        summary = write_outputs(rt, campaign_id, out)
+    except GenieEnhanceError as exc:
+        fail(exc)
+    finally:
+        rt.close()
+    print_summary(summary, as_json=as_json)
+
+
+def _space_key(space: Path | None, space_id: str | None) -> str:
+    raw = space_id or (space.stem if space else "space")
+    return "".join(ch if ch.isalnum() else "-" for ch in raw.lower()).strip("-") or "space"
+
+
+@app.command()
+def report(out: Path = OutOpt, campaign: Optional[str] = typer.Option(None, "--campaign")) -> None:
+    """Write the HTML report of a campaign (default: the latest) to OUT/report.html."""
+    store = TrackingStore(out_paths(out)["tracking"])
+    latest = store.latest_campaign()
+    campaign_id = campaign or (latest.campaign_id if latest else None)
+    if campaign_id is None:
+        fail(GenieEnhanceError(f"{out_paths(out)['tracking']}: no campaign recorded"))
+    path = render_report(store, campaign_id, out_paths(out)["report"])
+    console.print(f"report: {path}")
+
+
+@app.command()
+def diff(
+    old: str = typer.Argument(..., help="version id (from the tracking store) or a space JSON file"),
+    new: str = typer.Argument(..., help="version id or a space JSON file"),
+    out: Path = OutOpt,
+) -> None:
+    """Show what changed between two config versions."""
+    store = TrackingStore(out_paths(out)["tracking"])
+    text = config_diff(_version_bytes(store, old), _version_bytes(store, new), old_name=old, new_name=new)
+    console.print(text or "no differences", highlight=False, markup=False)
+
+
+def _version_bytes(store: TrackingStore, ref: str) -> bytes:
+    path = Path(ref)
+    if path.is_file():
+        return canonical_bytes(load_space(path))
+    try:
+        return store.version_bytes(ref)
+    except (KeyError, GenieEnhanceError) as exc:
+        fail(GenieEnhanceError(f"unknown version {ref!r}: {exc}"))
+
+
+@app.command()
+def rollback(
+    to: str = typer.Option(..., "--to", help="version id to restore (see `report` or the tracking store)"),
+    backend: str = BackendOpt,
+    warehouse: Optional[Path] = typer.Option(None, "--warehouse"),
+    space: Optional[Path] = typer.Option(None, "--space"),
+    space_id: Optional[str] = typer.Option(None, "--space-id"),
+    warehouse_id: Optional[str] = typer.Option(None, "--warehouse-id"),
+    out: Path = OutOpt,
+) -> None:
+    """Restore a recorded config version's exact bytes on the live space."""
+    rt = _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out)
+    try:
+        latest = rt.tracking.latest_campaign(rt.settings.space_key)
+        etag = rollback_to(rt, to, latest.campaign_id if latest else None)
+    except GenieEnhanceError as exc:
+        fail(exc)
+    finally:
+        rt.close()
+    console.print(f"restored version {to} (etag {etag})")
+
+
+@app.command("apply")
+def apply_cmd(
+    proposal: Path = typer.Option(..., "--proposal", help="proposal file written by `run --dry-run`"),
+    backend: str = BackendOpt,
+    warehouse: Optional[Path] = typer.Option(None, "--warehouse"),
+    space: Optional[Path] = typer.Option(None, "--space"),
+    space_id: Optional[str] = typer.Option(None, "--space-id"),
+    warehouse_id: Optional[str] = typer.Option(None, "--warehouse-id"),
+    out: Path = OutOpt,
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Re-validate a reviewed proposal against the live config and etag, then apply it as one batch."""
+    rt = _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out)
+    try:
+        outcome = apply_proposal(rt, proposal)
+    except GenieEnhanceError as exc:
+        fail(exc)
+    finally:
+        rt.close()
+    if as_json:
+        print(json.dumps(outcome))
+        return
+    for line in outcome["applied"]:
+        console.print(f"[green]applied[/] {line}")
+    for item in outcome["invalid"]:
+        console.print(f"[red]dropped[/] {item['fix']}: {item['reason']}")
+    if outcome["base_changed"]:
+        err_console.print("note: the live config changed since the proposal; fixes were re-validated against it")
+
+
+def _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out):
+    settings = CampaignSettings(space_key=_space_key(space, space_id), backend=backend, benchmarks="", holdout=0)
+    try:
+        return open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
+                            warehouse_id=warehouse_id, benchmarks_required=False)
+    except (GenieEnhanceError, FileNotFoundError, ValueError) as exc:
+        fail(exc)

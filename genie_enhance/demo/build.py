@@ -1,0 +1,45 @@
+"""Build every demo artefact into one directory: the warehouse file and the two space configs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from genie_enhance.demo.space_configs import BARE_SPACE, TUNED_SPACE, demo_space_text
+from genie_enhance.demo.warehouse import DEFAULT_SEED, build_demo_warehouse
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    """Where `build_demo` wrote the demo: `demo.duckdb`, `space_bare.json`, `space_tuned.json`."""
+
+    warehouse: Path
+    bare_space: Path
+    tuned_space: Path
+
+    def paths(self) -> list[Path]:
+        return [self.warehouse, self.bare_space, self.tuned_space]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def build_demo(out_dir: str | Path, seed: int = DEFAULT_SEED) -> DemoFiles:
+    """Write the demo warehouse (built from `seed`) and copies of the packaged space configs into `out_dir`."""
+    out_dir = Path(out_dir)
+    warehouse = build_demo_warehouse(out_dir, seed)
+    spaces = []
+    for name in (BARE_SPACE, TUNED_SPACE):
+        target = out_dir / name
+        _write_atomically(target, demo_space_text(name))
+        spaces.append(target)
+    return DemoFiles(warehouse, spaces[0], spaces[1])

@@ -1,0 +1,52 @@
+"""Validate a batch of proposals against the config and apply it as one update.
+
+Each fix is tried on the candidate in turn and kept only if it applies and adds no validation problem (schema,
+budgets, references to real tables/columns; SQL-carrying fixes also execute with LIMIT 0). Nothing invalid ever
+reaches the live space; the batch is applied once, with the etag of the snapshot it was built on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from genie_enhance.engine.runtime import Runtime
+from genie_enhance.errors import FixError
+from genie_enhance.space.model import SerializedSpace
+from genie_enhance.space.validation import validate_space
+
+SQL_FIX_TYPES = {"add_example_sql", "add_sql_snippet", "add_join", "fix_join"}
+
+
+@dataclass
+class Batch:
+    base: SerializedSpace
+    candidate: SerializedSpace
+    accepted: list[Any] = field(default_factory=list)
+    invalid: list[tuple[Any, str]] = field(default_factory=list)
+
+
+def _problems(space: SerializedSpace, rt: Runtime, *, execute: bool) -> Counter[tuple[str, str]]:
+    found = validate_space(space, catalog=rt.catalog, warehouse=rt.backend.warehouse if execute else None)
+    return Counter((p.code, p.message) for p in found)
+
+
+def build_batch(rt: Runtime, base: SerializedSpace, proposals: list[Any]) -> Batch:
+    """Apply proposals one by one, dropping (with the reason) every fix that fails or adds a problem."""
+    batch = Batch(base=base, candidate=base)
+    known = _problems(base, rt, execute=True)
+    for proposal in proposals:
+        fix = proposal.fix
+        try:
+            trial = fix.apply(batch.candidate)
+        except FixError as exc:
+            batch.invalid.append((proposal, f"does not apply: {exc}"))
+            continue
+        new = _problems(trial, rt, execute=fix.type in SQL_FIX_TYPES) - known
+        if new:
+            batch.invalid.append((proposal, "; ".join(f"{code}: {msg}" for code, msg in sorted(new))))
+            continue
+        batch.candidate = trial
+        batch.accepted.append(proposal)
+    return batch

@@ -1,0 +1,45 @@
+"""Assemble a `Runtime` from settings: backend, benchmarks, tracking store, proposers and the optional LLM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from genie_enhance.backends.local.factory import open_local_backend
+from genie_enhance.benchmarks import load_benchmarks
+from genie_enhance.engine.runtime import Backend, CampaignSettings, Runtime, out_paths
+from genie_enhance.llm import LLMClient, LLMSettings
+from genie_enhance.proposers.heuristic import HeuristicProposer
+from genie_enhance.proposers.llm_proposer import LLMProposer
+from genie_enhance.tracking import TrackingStore
+
+
+def local_backend(warehouse: Path, space: Path, *, catalog: str | None = None, latency_ms: float = 0,
+                  noise: float = 0.0, seed: int = 0, max_per_minute: float | None = None) -> Backend:
+    """The embedded default: DuckDB warehouse, file space store, offline Genie."""
+    local = open_local_backend(warehouse, space, catalog=catalog, latency_ms=latency_ms, noise=noise, seed=seed,
+                               max_per_minute=max_per_minute)
+    return Backend("local", local.genie, local.store, local.warehouse, closer=local)
+
+
+def _llm_hook(tracking: TrackingStore, current: dict[str, Any]):
+    def record(call: Any) -> None:
+        tracking.record_llm_call(call, current.get("campaign_id"), current.get("iteration"))
+
+    return record
+
+
+def build_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *,
+                  llm_settings: LLMSettings | None = None, progress: bool = False) -> Runtime:
+    """Wire everything a campaign needs; secrets handed to the tracking store are scrubbed from what it writes."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    secrets = [llm_settings.api_key.get_secret_value()] if llm_settings is not None else []
+    tracking = TrackingStore(out_paths(out_dir)["tracking"], secrets=secrets)
+    current: dict[str, Any] = {}
+    llm = LLMClient(llm_settings, on_call=_llm_hook(tracking, current)) if llm_settings is not None else None
+    proposers: list[Any] = [HeuristicProposer()]
+    if llm is not None:
+        proposers.append(LLMProposer(llm))
+    return Runtime(settings=settings, backend=backend, tracking=tracking,
+                   benchmarks=load_benchmarks(settings.benchmarks) if settings.benchmarks else [], proposers=proposers, llm=llm,
+                   progress=progress, current=current)

@@ -1,0 +1,40 @@
+"""Run the proposers for one iteration: train failures in, guarded and deduplicated proposals out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from genie_enhance.diagnosis import Diagnosis
+from genie_enhance.engine.runtime import Runtime
+from genie_enhance.proposers.base import ProposerContext
+from genie_enhance.proposers.guard import LeakageGuard
+from genie_enhance.proposers.pipeline import propose_all
+from genie_enhance.scoring.runner import QuestionResult
+from genie_enhance.space.model import SerializedSpace
+
+
+def blocked_keys(rt: Runtime, campaign_id: str) -> set[str]:
+    """Fixes this campaign already reverted as harmful: never proposed again."""
+    return {f.fix_key for f in rt.tracking.fixes(campaign_id) if f.status == "reverted"}
+
+
+def propose(
+    rt: Runtime, campaign_id: str, iteration: int, space: SerializedSpace,
+    failures: list[tuple[QuestionResult, Diagnosis]],
+) -> tuple[list[Any], list[tuple[Any, str]]]:
+    """Heuristic first, then the LLM (if configured); leakage guard last. Records every proposal."""
+    ctx = ProposerContext(
+        space=space, catalog=rt.catalog, warehouse=rt.backend.warehouse, train_failures=failures,
+        lessons=rt.tracking.lessons(), iteration=iteration, blocked_keys=blocked_keys(rt, campaign_id),
+    )
+    guard = LeakageGuard(rt.split.holdout)
+    rt.current.update(campaign_id=campaign_id, iteration=iteration)
+    result = propose_all(ctx, rt.proposers, guard, max_fixes=rt.settings.max_fixes_per_iteration)
+    items: list[Any] = [(p, "proposed") for p in result.kept]
+    items += [(p, "rejected", reason) for p, reason in result.rejected]
+    if items:
+        rt.tracking.record_fixes(campaign_id, iteration, items)
+    for proposer in rt.proposers:
+        for raw, reason in getattr(proposer, "last_rejections", []) or []:
+            rt.tracking.record_event(campaign_id, "llm_fix_dropped", reason, iteration=iteration, data={"fix": raw})
+    return list(result.kept), list(result.rejected)

@@ -1,0 +1,112 @@
+"""What a campaign runs with: its settings, the backend behind the three protocols, the tracking store.
+
+The CLI and the Dagster resources both build a `Runtime`; every engine step takes one, so the two front ends
+share one code path.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from genie_enhance.backends.protocols import Genie, SpaceStore, Warehouse
+from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, split_benchmarks
+from genie_enhance.engine.policy import Policy
+from genie_enhance.scoring.runner import ExpectedCache
+from genie_enhance.scoring.verdicts import CompareOptions
+from genie_enhance.space.catalog import Catalog
+from genie_enhance.tracking import TrackingStore
+
+
+class CampaignSettings(BaseModel):
+    """Everything that shapes a campaign (stored with it, scrubbed of secrets)."""
+
+    space_key: str
+    backend: Literal["local", "databricks"] = "local"
+    benchmarks: str
+    target: float = Field(0.9, ge=0, le=1)
+    max_iterations: int = Field(6, ge=1)
+    holdout: float = Field(0.3, ge=0, lt=1)
+    seed: int = 0
+    patience: int = Field(2, ge=1)
+    noise_tolerance: float = Field(0.0, ge=0)
+    max_cost_usd: float | None = None
+    max_wall_s: float | None = None
+    concurrency: int = Field(8, ge=1)
+    rate_per_minute: float | None = None
+    extra_columns: Literal["fail", "allow"] = "fail"
+    max_fixes_per_iteration: int | None = Field(None, ge=1)
+    use_llm: bool = False
+
+    def policy(self) -> Policy:
+        return Policy(
+            target=self.target, max_iterations=self.max_iterations, patience=self.patience,
+            noise_tolerance=self.noise_tolerance, max_cost_usd=self.max_cost_usd, max_wall_s=self.max_wall_s,
+        )
+
+    def compare_options(self) -> CompareOptions:
+        return CompareOptions(extra_columns=self.extra_columns)
+
+
+@dataclass
+class Backend:
+    """The three protocol implementations a campaign talks to."""
+
+    name: str
+    genie: Genie
+    store: SpaceStore
+    warehouse: Warehouse
+    closer: Any = None  # object with close(), released by `Runtime.close`
+
+    def close(self) -> None:
+        if self.closer is not None:
+            self.closer.close()
+
+
+@dataclass
+class Runtime:
+    """A campaign's settings, backend, benchmarks, tracking store and proposers, plus per-run caches."""
+
+    settings: CampaignSettings
+    backend: Backend
+    tracking: TrackingStore
+    benchmarks: list[Benchmark]
+    proposers: list[Any] = field(default_factory=list)  # objects with the `Proposer` protocol
+    llm: Any = None  # an `LLMClient` when an LLM is configured
+    progress: bool = False
+    expected_cache: ExpectedCache = field(default_factory=ExpectedCache)
+    _catalog: Catalog | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    current: dict[str, Any] = field(default_factory=dict)  # campaign/iteration the LLM call hook attributes to
+
+    @property
+    def split(self) -> BenchmarkSplit:
+        return split_benchmarks(self.benchmarks, self.settings.holdout, self.settings.seed)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The warehouse catalog of the space's tables (read once per runtime)."""
+        with self._lock:
+            if self._catalog is None:
+                self._catalog = self.backend.warehouse.catalog()
+            return self._catalog
+
+    def close(self) -> None:
+        self.backend.close()
+        if self.llm is not None:
+            self.llm.close()
+
+
+def out_paths(out_dir: str | Path) -> dict[str, Path]:
+    """Where a campaign writes its files."""
+    out = Path(out_dir)
+    return {
+        "tracking": out / "tracking.duckdb",
+        "report": out / "report.html",
+        "final_space": out / "final_space.json",
+        "proposal": out / "proposal.json",
+    }

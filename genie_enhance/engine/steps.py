@@ -1,0 +1,191 @@
+"""One iteration of the loop as plain functions: snapshot → score → plan → validate → apply → complete.
+
+Each step takes the `Runtime`, the campaign id and the iteration number, records what it did in the tracking
+store, and returns a value the next step consumes. The CLI calls them in a row; the Dagster assets call one each.
+The back edge (this iteration's config and lessons feeding the next) goes through the tracking store.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from genie_enhance.diagnosis import Diagnosis, diagnose_all
+from genie_enhance.engine.policy import Action, Decision, ScoredIteration, decide
+from genie_enhance.engine.proposing import propose
+from genie_enhance.engine.runtime import Runtime
+from genie_enhance.errors import ConcurrentEditError
+from genie_enhance.scoring.categories import FailureCategory
+from genie_enhance.scoring.runner import QuestionResult, ScoreReport, score_benchmarks
+from genie_enhance.scoring.verdicts import Verdict
+from genie_enhance.space.io import parse_space, space_to_json
+from genie_enhance.space.model import SerializedSpace
+from genie_enhance.tracking import IterationRecord, IterationSummary, version_id_for
+
+
+def canonical_bytes(space: SerializedSpace) -> bytes:
+    """The bytes a config version is recorded as (and restored from): our canonical serialized_space JSON."""
+    return space_to_json(space).encode("utf-8")
+
+
+def partition_key(space_key: str, campaign_id: str, iteration: int) -> str:
+    """`<space>-c<campaign>-i<NNNN>`, only `[a-z0-9-]` (Dagster dynamic partition keys)."""
+    raw = f"{space_key}-c{campaign_id.removeprefix('c')}-i{iteration:04d}".lower()
+    return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in raw)
+
+
+# ------------------------------------------------------------------------------------------------- snapshot
+@dataclass
+class Snapshot:
+    version_id: str
+    etag: str
+    space: SerializedSpace
+    data: bytes
+    source: str
+
+
+def _expected_versions(prev: IterationRecord | None) -> set[str]:
+    if prev is None:
+        return set()
+    return {v for v in (prev.applied_version_id, prev.config_version_id) if v}
+
+
+def snapshot(rt: Runtime, campaign_id: str, iteration: int) -> Snapshot:
+    """Export the live config and record it as this iteration's config version."""
+    space, etag = rt.backend.store.export()
+    data = canonical_bytes(space)
+    version_id = version_id_for(data)
+    history = rt.tracking.history(campaign_id)
+    prev = history[-1] if history else None
+    known = {v.version_id for v in rt.tracking.versions(campaign_id)}
+    source = "snapshot"
+    if prev is not None and version_id not in _expected_versions(prev) and version_id not in known:
+        source = "external"
+        rt.tracking.record_event(campaign_id, "external_edit", "the live space changed outside this campaign",
+                                 iteration=iteration, data={"version_id": version_id})
+    parent = (prev.applied_version_id or prev.config_version_id) if prev else None
+    rt.tracking.record_version(data, parent_id=parent, source=source, campaign_id=campaign_id,
+                               iteration=iteration, etag=etag)
+    key = partition_key(rt.settings.space_key, campaign_id, iteration)
+    rt.tracking.begin_iteration(campaign_id, iteration, key, version_id)
+    return Snapshot(version_id, etag, space, data, source)
+
+
+# ------------------------------------------------------------------------------------------------- score
+@dataclass
+class Scored:
+    report: ScoreReport
+    diagnoses: dict[str, Diagnosis]
+    objective: float | None
+
+
+def objective_of(score: dict[str, float | None], has_holdout: bool) -> float | None:
+    """The holdout score when a holdout exists, else the score over all questions."""
+    return score.get("holdout") if has_holdout else score.get("all")
+
+
+def score(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot) -> Scored:
+    """Ask every benchmark question, compare, diagnose the failures and record it all."""
+    split = rt.split
+    report = score_benchmarks(
+        rt.benchmarks, rt.backend.genie, rt.backend.warehouse, split=split,
+        concurrency=rt.settings.concurrency, rate_per_minute=rt.settings.rate_per_minute,
+        options=rt.settings.compare_options(), expected_cache=rt.expected_cache,
+        config_version=snap.version_id, progress=rt.progress,
+    )
+    diagnoses = diagnose_all(report.questions, rt.catalog, snap.space)
+    rt.tracking.record_results(campaign_id, iteration, report.questions, diagnoses)
+    return Scored(report, diagnoses, objective_of(report.score, bool(split.holdout)))
+
+
+# ------------------------------------------------------------------------------------------------- plan
+@dataclass
+class Plan:
+    decision: Decision
+    base_space: SerializedSpace
+    base_etag: str
+    base_version_id: str
+    proposals: list[Any] = field(default_factory=list)
+    rejected: list[tuple[Any, str]] = field(default_factory=list)
+
+
+def scored_points(history: list[IterationRecord]) -> list[ScoredIteration]:
+    """Completed iterations as the policy sees them."""
+    return [
+        ScoredIteration(iteration=h.iteration, version_id=h.config_version_id, objective=h.objective,
+                        train=h.score_train, batch_applied=h.applied_version_id is not None,
+                        cost_usd=h.cost_usd, wall_s=h.wall_s)
+        for h in history
+    ]
+
+
+def _scored_history(rt: Runtime, campaign_id: str, current: ScoredIteration) -> list[ScoredIteration]:
+    earlier = [h for h in rt.tracking.history(campaign_id) if h.iteration < current.iteration]
+    return [*scored_points(earlier), current]
+
+
+def _measure_previous_batch(rt: Runtime, campaign_id: str, history: list[ScoredIteration], decision: Decision) -> None:
+    """Record the previous batch's effect on every fix in it, and mark it kept or reverted."""
+    if len(history) < 2 or not history[-2].batch_applied:
+        return
+    prev, last = history[-2], history[-1]
+    delta = (last.objective or 0.0) - (prev.objective or 0.0)
+    delta_train = (last.train or 0.0) - (prev.train or 0.0)
+    rt.tracking.set_batch_effect(campaign_id, prev.iteration, delta, delta_train)
+    applied = [f.fix_id for f in rt.tracking.fixes(campaign_id, prev.iteration) if f.status == "applied"]
+    if applied:
+        status, why = ("reverted", decision.reason) if decision.rollback else ("kept", f"batch Δobjective {delta:+.3f}")
+        rt.tracking.set_fix_status(applied, status, why)
+
+
+def _rollback(rt: Runtime, campaign_id: str, iteration: int, decision: Decision) -> tuple[SerializedSpace, str]:
+    """Restore the best version's exact bytes on the live space; returns the restored space and its etag."""
+    data = rt.tracking.version_bytes(decision.best_version_id)
+    restored = parse_space(data.decode("utf-8"), source=f"version {decision.best_version_id}")
+    _, etag = rt.backend.store.export()
+    new_etag = rt.backend.store.update(restored, etag)
+    rt.tracking.record_version(data, parent_id=None, source="rollback", campaign_id=campaign_id,
+                               iteration=iteration, etag=new_etag)
+    rt.tracking.record_event(campaign_id, "rollback", decision.reason, iteration=iteration,
+                             data={"restored_version_id": decision.best_version_id})
+    return restored, new_etag
+
+
+def _results_of(rt: Runtime, campaign_id: str, iteration: int) -> list[tuple[QuestionResult, Diagnosis | None]]:
+    """An earlier iteration's results and diagnoses, rebuilt from the tracking store."""
+    pairs = []
+    for r in rt.tracking.results(campaign_id, iteration):
+        result = QuestionResult(
+            id=r.question_id, question=r.question, role=r.role, expected_sql=r.expected_sql or "",
+            generated_sql=r.generated_sql, verdict=r.verdict, reason=r.reason, category=FailureCategory(r.category) if r.category else None,
+            details=r.details, latency_s=r.latency_s, genie_error=r.genie_error,
+        )
+        pairs.append((result, Diagnosis.model_validate(r.diagnosis) if r.diagnosis else None))
+    return pairs
+
+
+def train_failures(pairs: list[tuple[QuestionResult, Diagnosis | None]]) -> list[tuple[QuestionResult, Diagnosis]]:
+    """Failed TRAIN questions with their diagnosis — the only thing proposers ever see."""
+    return [(r, d) for r, d in pairs
+            if r.role == "train" and r.verdict == Verdict.FAIL and d is not None and not r.is_service_failure]
+
+
+def plan(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot, scored: Scored) -> Plan:
+    """Decide (keep / roll back / stop) from the history, then propose the next batch from train failures."""
+    current = ScoredIteration(iteration=iteration, version_id=snap.version_id, objective=scored.objective,
+                              train=scored.report.score.get("train"))
+    history = _scored_history(rt, campaign_id, current)
+    decision = decide(history, rt.settings.policy())
+    _measure_previous_batch(rt, campaign_id, history, decision)
+    space, etag, version = snap.space, snap.etag, snap.version_id
+    pairs = [(r, scored.diagnoses.get(r.id)) for r in scored.report.questions]
+    if decision.rollback:
+        space, etag = _rollback(rt, campaign_id, iteration, decision)
+        version = decision.best_version_id
+        pairs = _results_of(rt, campaign_id, decision.best_iteration)
+    result = Plan(decision, space, etag, version)
+    if decision.action is Action.STOP:
+        return result
+    result.proposals, result.rejected = propose(rt, campaign_id, iteration, space, train_failures(pairs))
+    return result

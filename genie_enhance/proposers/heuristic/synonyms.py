@@ -1,0 +1,79 @@
+"""Column synonyms: the question's phrase for a column the generated SQL missed or got wrong.
+
+For each part of the expected answer that names one column — the aggregated column, a grouping column, a compared
+column — whose role the generated SQL did not fill with that column, the phrase the question uses for that part
+becomes a synonym of the column ("revenue" → `orders.amt_usd`, "customer segment" → `customers.seg_cd`). The phrase
+is the one next to the aggregation, ranking, grouping or comparison cue; a phrase that names a table (e.g. "region"
+for the `regions` table when the answer needs `regions.name`) is still taught, since the column is what it means.
+"""
+
+from __future__ import annotations
+
+from genie_enhance.proposers.heuristic.case import Candidate, FailureCase, Workbench
+from genie_enhance.proposers.heuristic.phrases import (
+    business_predicates,
+    compared_runs,
+    cue_mismatch,
+    generated_extra_groups,
+    generated_filters_on,
+    generated_groups_by,
+    generated_has_aggregate,
+    group_runs,
+    main_aggregate,
+    measure_run,
+    phrase,
+)
+from genie_enhance.proposers.heuristic.shape import ColumnRef, render
+from genie_enhance.proposers.heuristic.terms import Run
+from genie_enhance.proposers.heuristic.vocab import Target
+from genie_enhance.space.fixes import AddSynonym
+
+
+def _synonym(bench: Workbench, ref: ColumnRef, term: str, aspect: str, role: str, case: FailureCase) -> Candidate | None:
+    if bench.vocab.conflicts(term, Target("column", ref.table, ref.column)):
+        return None  # the phrase already means something else in this space
+    return Candidate(
+        AddSynonym(table=bench.identifier(ref.table), column=ref.column, synonym=term),
+        "synonyms", aspect, 0,
+        f'the answer needs {ref.short} as the {role}, which the question calls "{term}"; '
+        + ("the generated SQL had no SQL" if case.generated is None else "the generated SQL used something else"),
+        f'Genie reads "{term}" as {ref.short}',
+        {"column": ref.short, "phrase": term, "role": role},
+    )
+
+
+def measure_synonym(case: FailureCase, bench: Workbench) -> list[Candidate]:
+    agg = main_aggregate(case)
+    if agg is None or agg.plain is None or agg.star or generated_has_aggregate(case, agg) or cue_mismatch(agg, case):
+        return []
+    if agg.distinct and business_predicates(case):
+        return []  # a conditional distinct count: named as a measure by `propose_filters`
+    run = measure_run(case)
+    if run is None or counts_related_table(case, bench, agg.plain, run):
+        return []
+    aspect = f"measure:{render(agg.node, case.expected, bench.names)}"
+    found = _synonym(bench, agg.plain, phrase(case, run), aspect, f"{agg.func} measure", case)
+    return [found] if found is not None else []
+
+
+def counts_related_table(case: FailureCase, bench: Workbench, column: ColumnRef, run: Run) -> bool:
+    """"how many distinct <customers> ..." over `orders.cust_id`: the phrase names the table the key points to, so
+    Genie needs the join (see `joins`), not a new name for the foreign key."""
+    words = tuple(t.stem for t in case.reading.tokens[run.start : run.end])
+    for target in bench.schema_vocab.lookup(words[:1]) + bench.schema_vocab.lookup(words):
+        if target.kind == "table" and target.table != column.table and bench.catalog.has_column(target.table, column.column):
+            return True
+    return False
+
+
+def propose_synonyms(case: FailureCase, bench: Workbench) -> list[Candidate]:
+    found = measure_synonym(case, bench)
+    extra = generated_extra_groups(case)
+    for group, run in group_runs(case):
+        if extra or not generated_groups_by(case, group.plain):
+            found.append(_synonym(bench, group.plain, phrase(case, run), f"group:{group.plain.short}", "grouping", case))
+    for pred, run in compared_runs(case):
+        if not generated_filters_on(case, pred.column, pred.op):
+            found.append(_synonym(bench, pred.column, phrase(case, run), f"compare:{pred.column.short}",
+                                  "compared quantity", case))
+    return [c for c in found if c is not None and bench.in_space(c.fix.table)]

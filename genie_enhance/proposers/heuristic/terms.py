@@ -1,0 +1,187 @@
+"""Question wording: an English tokenizer, the structural cue words of analytics questions, and content runs.
+
+Why our own small tokenizer: a proposer must pick the *business phrase* of a question ("net revenue", "customer
+segment") to teach the space, and that phrase is what is left once the structure words ("how many", "by", "top 5",
+"in 2024") and filler words are set aside. Words are compared by a naive singular stem so "orders" meets `order`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+STOPWORDS = frozenset(
+    """a an the of in on at for to from with and or is are was were be been being do does did what which who whom
+    whose how many much list show me give display find tell all each every our my we i you us there that this these
+    those it its has have had their them they any as than into per by across over under please can could would
+    should will get got s whats where when why also only just some one ever so far""".split()
+)
+#: aggregation cue → the aggregate it asks for ("how many"/"how much"/"number of" are handled as pairs)
+AGGREGATE_CUES = {
+    "total": "SUM", "sum": "SUM", "overall": "SUM", "average": "AVG", "avg": "AVG", "mean": "AVG", "count": "COUNT",
+    "minimum": "MIN", "min": "MIN", "lowest": "MIN", "smallest": "MIN", "earliest": "MIN", "maximum": "MAX",
+    "max": "MAX", "largest": "MAX", "highest": "MAX", "biggest": "MAX", "greatest": "MAX", "latest": "MAX",
+}
+GROUP_CUES = frozenset({"by", "per", "each", "every", "across"})
+RANK_CUES = frozenset({
+    "top", "bottom", "most", "least", "fewest", "highest", "lowest", "largest", "smallest", "best", "worst",
+    "biggest", "greatest",
+})
+COMPARE_CUES = frozenset({
+    "over", "above", "under", "below", "exceeding", "exceed", "exceeds", "more", "less", "fewer", "greater",
+    "higher", "lower", "larger", "smaller", "least", "most", "between", "than", "exactly",
+})
+TIME_WORDS = frozenset({
+    "day", "daily", "week", "weekly", "month", "monthly", "quarter", "quarterly", "year", "yearly", "annual",
+    "annually", "today", "yesterday", "date", "january", "february", "march", "april", "may", "june", "july",
+    "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec",
+})
+FILLERS = frozenset({"the", "a", "an", "of", "our", "my", "their", "its", "all", "distinct", "unique", "different"})
+KEYWORDS = frozenset(set(AGGREGATE_CUES) | GROUP_CUES | RANK_CUES | COMPARE_CUES | TIME_WORDS | {
+    "number", "distinct", "unique", "different", "how", "many", "much",
+})
+
+_TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}|\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word or number of a question, with its character span (to quote the question's own spelling)."""
+
+    text: str
+    low: str
+    stem: str
+    kind: str  # word | number | date
+    start: int
+    end: int
+
+    @property
+    def is_content(self) -> bool:
+        """A word that can belong to a business phrase (not a stop, cue or time word)."""
+        return self.kind == "word" and self.low not in STOPWORDS and self.low not in KEYWORDS and self.stem not in KEYWORDS
+
+
+def stem(word: str) -> str:
+    """A naive singular: categories→category, statuses→status, boxes→box, orders→order."""
+    w = word.lower()
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("sses", "uses", "ches", "shes", "xes", "zes")):
+        return w[:-2]
+    if w.endswith(("ss", "us", "is")):
+        return w
+    return w[:-1] if w.endswith("s") else w
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words (possessive 's dropped; hyphenated words split), numbers and ISO dates, with their spans."""
+    tokens = []
+    for m in _TOKEN.finditer(text):
+        raw = m.group(0)
+        if raw[0].isdigit():
+            kind = "date" if len(raw) == 10 and raw[4] == "-" else "number"
+            tokens.append(Token(raw, raw.lower(), raw.lower(), kind, m.start(), m.end()))
+            continue
+        word = raw[:-2] if raw.lower().endswith("'s") else raw.replace("'", "")
+        tokens.append(Token(word, word.lower(), stem(word), "word", m.start(), m.start() + len(word)))
+    return tokens
+
+
+def stems(text: str) -> tuple[str, ...]:
+    return tuple(t.stem for t in tokenize(text))
+
+
+def identifier_words(name: str) -> list[str]:
+    """`order_date` → [order, date]; `unitPrice` → [unit, price]."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [w.lower() for w in re.split(r"[^0-9A-Za-z]+", spaced) if w]
+
+
+def identifier_stems(name: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in identifier_words(name))
+
+
+def number_value(token: Token) -> float | None:
+    if token.kind != "number":
+        return None
+    try:
+        return float(token.text.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def folded(text: str) -> str:
+    """Lower case, every run of non-alphanumerics one space: `Help-Desk` and `help desk` fold alike."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.casefold()).split())
+
+
+def mentions_text(question: str, value: str) -> bool:
+    """Whether the question names `value` as whole words, ignoring case and punctuation."""
+    needle = folded(value)
+    return bool(needle) and f" {needle} " in f" {folded(question)} "
+
+
+def mentions_number(tokens: list[Token], value: float) -> bool:
+    return any(number_value(t) == value for t in tokens)
+
+
+@dataclass(frozen=True)
+class Run:
+    """Tokens `start:end` of a question: a maximal stretch of content words."""
+
+    start: int
+    end: int
+
+    def text(self, question: str, tokens: list[Token]) -> str:
+        """The run as the question spells it (hyphens kept), lower-cased."""
+        return " ".join(question[tokens[self.start].start : tokens[self.end - 1].end].lower().split())
+
+    def stems(self, tokens: list[Token]) -> tuple[str, ...]:
+        return tuple(t.stem for t in tokens[self.start : self.end])
+
+    def positions(self) -> range:
+        return range(self.start, self.end)
+
+
+def content_runs(tokens: list[Token]) -> list[Run]:
+    runs, start = [], None
+    for i, tok in enumerate([*tokens, None]):
+        if tok is not None and tok.is_content:
+            start = i if start is None else start
+        elif start is not None:
+            runs.append(Run(start, i))
+            start = None
+    return runs
+
+
+def run_at_or_after(tokens: list[Token], pos: int, runs: list[Run]) -> Run | None:
+    """The run starting at `pos` after skipping filler words (the phrase an aggregation or group cue governs)."""
+    while pos < len(tokens) and tokens[pos].low in FILLERS:
+        pos += 1
+    return next((r for r in runs if r.start == pos), None)
+
+
+def run_before(tokens: list[Token], pos: int, runs: list[Run]) -> Run | None:
+    """The run ending right before `pos`, skipping fillers and linking verbs ("amount is over 10")."""
+    k = pos - 1
+    while k >= 0 and tokens[k].low in FILLERS | {"is", "are", "was", "were", "with", "had", "has", "have", "that"}:
+        k -= 1
+    return next((r for r in runs if r.end == k + 1), None)
+
+
+def cut_at_verb(run: Run, tokens: list[Token]) -> Run:
+    """A subject run without a trailing participle ("members posted" → "members")."""
+    for i in range(run.start + 1, run.end):
+        if tokens[i].low.endswith("ed") and len(tokens[i].low) > 4:
+            return Run(run.start, i)
+    return run
+
+
+def alias_of(phrase: str) -> str:
+    """A snippet alias from a phrase: `high-value orders` → `high_value_orders`."""
+    words = re.findall(r"[0-9a-z]+", phrase.lower())
+    alias = "_".join(words) or "snippet"
+    return alias if alias[0].isalpha() or alias[0] == "_" else f"m_{alias}"
