@@ -17,8 +17,11 @@ install: $(STAMP)
 test: install
 	$(BIN)/python -m pytest -q
 
+DEMO_OUT ?= out/demo
+
 demo: install
-	@echo "make demo: the offline campaign arrives with the enhancement-loop issue; not yet."
+	$(BIN)/genie-enhance demo --out $(DEMO_OUT)
+	@echo "make demo: the report is $(CURDIR)/$(DEMO_OUT)/report.html (one self-contained HTML file, works offline)"
 
 dev: install
 	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml

@@ -1,5 +1,6 @@
-"""Dagster entry point (the asset graph arrives with the Dagster issue; this keeps `dagster dev` loadable)."""
+"""Dagster entry point (`dagster dev -w workspace.yaml`): the enhancement loop as assets over the spaces of
+genie_enhance.yaml ($GENIE_ENHANCE_CONFIG, else ./genie_enhance.yaml), or the offline demo space without one."""
 
-import dagster as dg
+from genie_enhance.defs.project import build_definitions
 
-defs = dg.Definitions()
+defs = build_definitions()

@@ -48,6 +48,14 @@ class BenchmarkError(GenieEnhanceError):
         self.message = message
 
 
+class ServiceError(GenieEnhanceError):
+    """A backend service failed to do its job (throttled, unavailable, an API error): says nothing about the SQL
+    or the space, so scoring reports it apart instead of counting a wrong answer. A `fatal` one (bad credentials)
+    stops the run instead, since asking again cannot help."""
+
+    fatal: bool = False
+
+
 class ConcurrentEditError(GenieEnhanceError):
     """The space changed since it was exported (stale etag); nothing was written."""
 

@@ -60,7 +60,11 @@ def test_synonym_names_the_measure_column_with_the_unexplained_phrase(shop):
     assert round_.verdict(SPEND.question) == "fail"
     proposals = propose(round_)
     synonyms = of_type(proposals, AddSynonym)
-    assert [(s.table, s.column, s.synonym) for s in synonyms] == [(ORDERS, "amt_usd", "spend")]
+    # the question's phrase, then its natural variants (how people ask about the same measure)
+    assert [(s.table, s.column, s.synonym) for s in synonyms] == [
+        (ORDERS, "amt_usd", "spend"), (ORDERS, "amt_usd", "spending"), (ORDERS, "amt_usd", "spent")]
+    variants = {p.fix.synonym: p.evidence.get("variant_of") for p in proposals if isinstance(p.fix, AddSynonym)}
+    assert variants == {"spend": None, "spending": "spend", "spent": "spend"}
     proposal = next(p for p in proposals if isinstance(p.fix, AddSynonym))
     assert proposal.question_ids == [SPEND.id] and proposal.proposer == "heuristic"
     assert "orders.amt_usd" in proposal.rationale and proposal.evidence["role"] == "SUM measure"
@@ -113,10 +117,23 @@ def test_filter_snippet_for_a_condition_the_question_only_names(shop):
     space = bare_space()
     proposals = propose(score(shop, space, [RETURNED]))
     filters = [f for f in of_type(proposals, AddSqlSnippet) if f.kind == "filter"]
+    # the phrase, the phrase without its table's name, and that word's natural variants
     assert [(f.sql, f.display_name, f.synonyms) for f in filters] == [
-        ("orders.stat_cd = 'RET'", "returned orders", ["returned orders"])
+        ("orders.stat_cd = 'RET'", "returned orders", ["returned orders", "returned", "return", "returning"])
     ]
     assert fixes_question(shop, space, RETURNED, filters)
+    rephrased = bench("How many orders were returned?", RETURNED.expected_sql)
+    assert fixes_question(shop, space, rephrased, filters)
+
+
+def test_a_derived_name_another_train_question_means_otherwise_is_dropped(shop):
+    returns = bench("How many returns were there?",
+                    "SELECT COUNT(*) AS orders FROM shop.sales.orders WHERE stat_cd = 'RTN'")
+    proposer = HeuristicProposer()
+    filters = [f for f in of_type(proposer.propose(score(shop, bare_space(), [RETURNED, returns]).ctx), AddSqlSnippet)
+               if f.sql == "orders.stat_cd = 'RET'"]
+    assert [f.synonyms for f in filters] == [["returned orders", "returned", "returning"]]
+    assert any('variant "return"' in why for _, why in proposer.skipped)
 
 
 def test_measure_snippet_for_an_aggregate_over_an_expression(shop):

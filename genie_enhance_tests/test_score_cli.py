@@ -146,10 +146,10 @@ def test_catalog_disagreement_names_the_field_and_catalog_flag_resolves_it(shop_
     assert "20" in asked.stdout
 
 
-def test_databricks_backend_is_refused_for_now(shop_files) -> None:
+def test_databricks_backend_needs_the_space_and_warehouse_ids(shop_files) -> None:
     result = runner.invoke(app, ["score", "--backend", "databricks", "--benchmarks", str(shop_files["benchmarks"])])
     assert result.exit_code == 2
-    assert "--backend local" in result.stderr
+    assert "--backend databricks needs --space-id and --warehouse-id" in result.stderr
 
 
 def test_local_backend_sees_store_updates_on_the_next_question(shop_files) -> None:

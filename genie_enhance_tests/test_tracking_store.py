@@ -25,7 +25,7 @@ from genie_enhance_tests.tracking_helpers import (
 
 TABLES = {
     "campaigns", "iterations", "question_results", "fixes", "config_blobs", "config_versions", "llm_calls",
-    "events", "pending_applies", "schema_version",
+    "events", "pending_applies", "schema_version", "health_checks",
 }
 
 
@@ -41,12 +41,12 @@ def test_new_file_gets_schema_and_reopening_keeps_data(tmp_path):
         tables = {r[0] for r in conn.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         versions = conn.execute("SELECT version FROM schema_version").fetchall()
     assert TABLES <= tables
-    assert versions == [(SCHEMA_VERSION,)]
+    assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
     store.start_campaign(spec())
 
     reopened = TrackingStore(store.path)
     assert reopened.campaign("camp-1").space_key == "space-a"
-    assert count(reopened, "schema_version") == 1  # reopening does not migrate again
+    assert count(reopened, "schema_version") == SCHEMA_VERSION  # reopening does not migrate again
 
 
 def test_newer_schema_is_refused(tmp_path):

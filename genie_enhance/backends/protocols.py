@@ -105,5 +105,6 @@ class Warehouse(Protocol):
         ...
 
     def distinct_values(self, identifier: str, column: str, limit: int = 1024) -> list[str]:
-        """Up to `limit` distinct non-null values of a column, as strings (entity matching)."""
+        """Up to `limit` distinct non-null values of a column, as strings (entity matching): the most frequent
+        first, ties alphabetically, so a capped value dictionary holds the values questions most often name."""
         ...

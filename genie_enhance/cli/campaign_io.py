@@ -10,7 +10,9 @@ import typer
 from rich.table import Table
 
 from genie_enhance.cli.app import console, err_console
-from genie_enhance.engine.build import build_runtime, local_backend
+from genie_enhance.backends.databricks.client import credential_secrets
+from genie_enhance.backends.databricks.llm import workspace_http_client, workspace_llm_settings
+from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend
 from genie_enhance.engine.campaign import IterationOutcome
 from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
 from genie_enhance.engine.steps import canonical_bytes
@@ -29,17 +31,46 @@ def fail(exc: BaseException) -> NoReturn:
 def open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | None, space: Path | None,
                  space_id: str | None, warehouse_id: str | None, catalog: str | None = None,
                  genie_latency_ms: float = 0, genie_noise: float = 0.0, progress: bool = False,
-                 benchmarks_required: bool = True) -> Runtime:
+                 benchmarks_required: bool = True, profile: str | None = None,
+                 poll_interval_s: float = 1.0) -> Runtime:
     """Build the backend the flags name, then the runtime around it."""
     if settings.backend == "local":
         if warehouse is None or space is None:
             raise ConfigError("--backend local needs --warehouse F.duckdb and --space space.json")
         backend = local_backend(warehouse, space, catalog=catalog, latency_ms=genie_latency_ms,
                                 noise=genie_noise, seed=settings.seed)
+    elif settings.backend == "databricks":
+        return _databricks_runtime(settings, out, space_id, warehouse_id, profile=profile,
+                                   poll_interval_s=poll_interval_s, progress=progress)
     else:
         raise ConfigError(f"--backend {settings.backend}: unknown backend (choose local or databricks)")
     llm_settings = LLMSettings.from_env() if settings.use_llm else None
     return build_runtime(settings, backend, out, llm_settings=llm_settings, progress=progress)
+
+
+def _databricks_runtime(settings: CampaignSettings, out: Path, space_id: str | None, warehouse_id: str | None, *,
+                        profile: str | None, poll_interval_s: float, progress: bool) -> Runtime:
+    """A Genie space of a workspace (host and credentials by unified auth: DATABRICKS_* variables or a profile).
+    With the LLM on and no OPENAI_BASE_URL, the LLM is the workspace's serving endpoints, with its credentials."""
+    missing = [flag for flag, value in (("--space-id", space_id), ("--warehouse-id", warehouse_id)) if not value]
+    if missing:
+        raise ConfigError(f"--backend databricks needs {' and '.join(missing)}")
+    backend = databricks_backend(space_id, warehouse_id, profile=profile, max_per_minute=settings.rate_per_minute,
+                                 poll_interval_s=poll_interval_s)
+    client = backend.closer.client
+    try:
+        llm_settings, http_client = None, None
+        if settings.use_llm:
+            llm_settings = workspace_llm_settings(client)
+            if llm_settings is None:
+                llm_settings = LLMSettings.from_env()
+            else:
+                http_client = workspace_http_client(client)
+        return build_runtime(settings, backend, out, llm_settings=llm_settings, progress=progress,
+                             secrets=credential_secrets(client), llm_http_client=http_client)
+    except BaseException:
+        backend.close()
+        raise
 
 
 def _fmt(value: float | None) -> str:
@@ -56,7 +87,18 @@ def print_iteration(outcome: IterationOutcome) -> None:
     action += d.action.value + (f" ({d.stop_reason.value})" if d.stop_reason else "")
     err_console.print(
         f"iteration {outcome.iteration}: train {_fmt(s.get('train'))}  holdout {_fmt(s.get('holdout'))}  "
-        f"all {_fmt(s.get('all'))}  |  fixes applied {applied}, invalid {invalid}  |  {action}", highlight=False)
+        f"all {_fmt(s.get('all'))}  |  fixes applied {applied}, invalid {invalid}  |  {action}", highlight=False,
+        soft_wrap=True)
+
+
+def execute_campaign(rt: Runtime, out: Path, *, new: bool = False, as_json: bool = False) -> dict[str, Any]:
+    """Run (or resume) the campaign until the policy stops it — each iteration as the Dagster iteration job — then
+    write the final config and the report; returns the JSON summary. `run` and `demo` both go through here, so the
+    demo shows exactly what `run` does. Progress lines go to stderr unless `as_json`."""
+    from genie_enhance.defs.local_run import run_campaign_in_dagster  # imports Dagster only when a campaign runs
+
+    campaign_id = run_campaign_in_dagster(rt, new=new, on_iteration=None if as_json else print_iteration)
+    return write_outputs(rt, campaign_id, out)
 
 
 def write_outputs(rt: Runtime, campaign_id: str, out: Path) -> dict[str, Any]:
@@ -83,5 +125,10 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         f"iterations {summary['iterations']} · fixes applied {summary['fixes_applied']} · rejected "
         f"{summary['fixes_rejected']} · rollbacks {summary['rollbacks']} · genie calls {summary['genie_calls']} · "
         f"LLM calls {summary['llm_calls']} (${summary['cost_usd']:.4f})")
+    native = summary.get("native_eval")
+    if native:
+        console.print(f"Genie's own evaluation (run {native['eval_run_id']}, {native['status']}): score "
+                      f"{_fmt(native['native_score'])}; agrees with ours on {native['agreement']} of "
+                      f"{native['compared']} questions")
     console.print(f"final space: {summary['final_space']}")
     console.print(f"report: {summary['report']}")

@@ -1,14 +1,20 @@
-"""Demo command (`demo`): build the offline demo (warehouse + bare and tuned space configs)."""
+"""Demo command (`demo`): build the offline demo, then run a whole campaign on it the way `run` does."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 
 from genie_enhance.cli.app import app, console, err_console
-from genie_enhance.demo.build import build_demo
+from genie_enhance.cli.campaign_io import execute_campaign, fail, open_runtime, print_summary
+from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo, fresh_working_space
 from genie_enhance.demo.warehouse import DEFAULT_SEED
+from genie_enhance.engine.runtime import CampaignSettings
+from genie_enhance.errors import ConfigError, GenieEnhanceError
+
+DEMO_SPACE_KEY = "demo"
 
 
 @app.command("demo")
@@ -17,15 +23,36 @@ def demo_cmd(
         False, "--build-only", help="Only write demo.duckdb, space_bare.json and space_tuned.json into --out"
     ),
     out: Path = typer.Option(Path("out/demo"), "--out", file_okay=False, help="Directory for the demo files"),
-    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Seed of the demo data (same seed, same data)"),
+    seed: int = typer.Option(0, "--seed", help="Seed of the campaign's train/holdout split (as `run --seed`)"),
+    data_seed: int = typer.Option(DEFAULT_SEED, "--data-seed", help="Seed of the demo data (same seed, same data)"),
+    llm: str = typer.Option("off", "--llm", help="off (default: the demo is offline), on, auto (when "
+                            "OPENAI_API_KEY is set)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON summary on stdout's last line (as `run`)"),
 ) -> None:
-    """Build the offline demo: a DuckDB warehouse (commerce + community) and two Genie space configs."""
-    if not build_only:
-        err_console.print(
-            "genie-enhance demo: the offline improvement campaign is not part of this version yet; "
-            "run `genie-enhance demo --build-only --out DIR` to build the demo warehouse and space configs."
-        )
-        raise typer.Exit(2)
-    files = build_demo(out, seed)
-    for path in files.paths():
-        console.print(str(path), soft_wrap=True, highlight=False)
+    """Build the offline demo (a DuckDB warehouse and two space configs) and, unless --build-only, improve a fresh
+    copy of the bare space with a whole campaign: offline Genie, default settings, the repository's benchmarks."""
+    files = build_demo(out, data_seed)
+    if build_only:
+        for path in files.paths():
+            console.print(str(path), soft_wrap=True, highlight=False)
+        return
+    if not DEMO_BENCHMARKS.is_dir():
+        fail(ConfigError(f"{DEMO_BENCHMARKS}: the demo benchmarks are missing (run from a clone of the repository)"))
+    space = fresh_working_space(files)
+    use_llm = llm == "on" or (llm == "auto" and bool(os.environ.get("OPENAI_API_KEY")))
+    settings = CampaignSettings(space_key=DEMO_SPACE_KEY, benchmarks=str(DEMO_BENCHMARKS), seed=seed, use_llm=use_llm)
+    if not as_json:
+        err_console.print(f"demo: warehouse {files.warehouse}, space {space} (a fresh copy of {files.bare_space})",
+                          highlight=False, soft_wrap=True)
+    try:
+        rt = open_runtime(settings, out, warehouse=files.warehouse, space=space, space_id=None, warehouse_id=None,
+                          progress=not as_json)
+    except (GenieEnhanceError, FileNotFoundError, ValueError) as exc:
+        fail(exc)
+    try:
+        summary = execute_campaign(rt, out, new=True, as_json=as_json)
+    except GenieEnhanceError as exc:
+        fail(exc)
+    finally:
+        rt.close()
+    print_summary(summary, as_json=as_json)

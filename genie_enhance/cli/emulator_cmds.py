@@ -43,6 +43,8 @@ def emulator_command(
     strict_sorting: bool = typer.Option(True, "--strict-sorting/--sort-spaces",
                                         help="Reject unsorted spaces (as the service does) or sort them on write."),
     seed: int = typer.Option(0, "--seed", help="Seed of the fault injection."),
+    serving_upstream: str | None = typer.Option(None, "--serving-upstream", help="OpenAI-compatible base URL that "
+                                                "/serving-endpoints/chat/completions forwards to (no credentials sent)."),
 ) -> None:
     """Serve the Databricks API emulator until interrupted (Ctrl-C or SIGTERM)."""
     if not token:
@@ -55,7 +57,8 @@ def emulator_command(
                               latency_ms=latency_ms, expire_rate=expire_rate, seed=seed)
         emulator, record = Emulator.for_space(
             warehouse, space, token=token, space_id=space_id, catalog=catalog, warehouse_id=warehouse_id,
-            faults=faults, options=EmulatorOptions(chunk_rows=chunk_rows, strict_sorting=strict_sorting), port=port,
+            faults=faults, port=port,
+            options=EmulatorOptions(chunk_rows=chunk_rows, strict_sorting=strict_sorting, serving_upstream=serving_upstream),
         )
     except ApiError as exc:
         _fail(f"{space}: the space is not accepted: {exc.message}")

@@ -11,13 +11,12 @@ import typer
 
 from genie_enhance.cli.app import app, console, err_console
 from genie_enhance.cli.campaign_io import (
+    execute_campaign,
     fail,
     open_runtime,
-    print_iteration,
     print_summary,
-    write_outputs,
 )
-from genie_enhance.engine.campaign import run_campaign
+from genie_enhance.engine.native_eval import native_for_campaign
 from genie_enhance.engine.review import apply_proposal, dry_run
 from genie_enhance.engine.runtime import CampaignSettings, out_paths
 from genie_enhance.engine.steps import canonical_bytes
@@ -29,6 +28,10 @@ from genie_enhance.tracking.report import render_report
 
 BackendOpt = typer.Option("local", "--backend", help="local (DuckDB + offline Genie) or databricks")
 OutOpt = typer.Option(Path("out"), "--out", help="directory for tracking.duckdb, report.html, final_space.json")
+ProfileOpt = typer.Option(None, "--profile", help="Databricks config profile (default: DATABRICKS_* variables, "
+                          "then the DEFAULT profile)")
+PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="seconds between status polls of a Genie message "
+                       "or SQL statement (databricks backend; backs off from here)")
 
 
 @app.command()
@@ -49,7 +52,10 @@ def run(
     max_cost_usd: Optional[float] = typer.Option(None, "--max-cost-usd", min=0),
     max_wall_s: Optional[float] = typer.Option(None, "--max-wall-s", min=0),
     concurrency: int = typer.Option(8, "--concurrency", min=1),
-    rate_per_minute: Optional[float] = typer.Option(None, "--rate-per-minute", min=0.1),
+    rate_per_minute: Optional[float] = typer.Option(
+        None, "--rate-per-minute", min=0.1, help="Genie questions per minute (databricks default: 5 per workspace)"),
+    profile: Optional[str] = ProfileOpt,
+    poll_interval: float = PollOpt,
     llm: str = typer.Option("auto", "--llm", help="auto (when OPENAI_API_KEY is set), on, off"),
     genie_latency_ms: float = typer.Option(0, "--genie-latency-ms", min=0, help="offline Genie latency"),
     genie_noise: float = typer.Option(0.0, "--genie-noise", min=0, max=1, help="offline Genie noise"),
@@ -57,10 +63,14 @@ def run(
     out: Path = OutOpt,
     new_campaign: bool = typer.Option(False, "--new-campaign", help="start over instead of resuming"),
     dry: bool = typer.Option(False, "--dry-run", help="score, propose, validate; write a proposal; apply nothing"),
+    native_eval: bool = typer.Option(False, "--native-eval", help="after the campaign, also grade the final config "
+                                     "with Genie's own benchmark evaluation (databricks; benchmarks in the space)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON summary on stdout's last line"),
 ) -> None:
     """Run an enhancement campaign: score, diagnose, propose, validate, apply, keep or roll back, until it stops."""
     use_llm = llm == "on" or (llm == "auto" and bool(os.environ.get("OPENAI_API_KEY")))
+    if native_eval and backend != "databricks":
+        fail(GenieEnhanceError("--native-eval needs --backend databricks (Genie's own benchmark evaluation)"))
     try:
         settings = CampaignSettings(
             space_key=space_key or _space_key(space, space_id), backend=backend, benchmarks=str(benchmarks),
@@ -70,7 +80,8 @@ def run(
         )
         rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
                           warehouse_id=warehouse_id, catalog=catalog, genie_latency_ms=genie_latency_ms,
-                          genie_noise=genie_noise, progress=not as_json)
+                          genie_noise=genie_noise, progress=not as_json, profile=profile,
+                          poll_interval_s=poll_interval)
     except (GenieEnhanceError, FileNotFoundError, ValueError) as exc:
         fail(exc)
     try:
@@ -80,8 +91,9 @@ def run(
                       "rejected": len(document["rejected"]), "scores": document["scores"]}
             console.print_json(json.dumps(result)) if not as_json else print(json.dumps(result))
             return
-        campaign_id = run_campaign(rt, new=new_campaign, on_iteration=None if as_json else print_iteration)
-        summary = write_outputs(rt, campaign_id, out)
+        summary = execute_campaign(rt, out, new=new_campaign, as_json=as_json)
+        if native_eval:
+            summary["native_eval"] = native_for_campaign(rt, summary["campaign"], rt.backend.closer.native_eval)
     except GenieEnhanceError as exc:
         fail(exc)
     finally:
@@ -115,7 +127,7 @@ def diff(
     """Show what changed between two config versions."""
     store = TrackingStore(out_paths(out)["tracking"])
     text = config_diff(_version_bytes(store, old), _version_bytes(store, new), old_name=old, new_name=new)
-    console.print(text or "no differences", highlight=False, markup=False)
+    console.print(text or "no differences", highlight=False, markup=False, soft_wrap=True)  # never re-wrap a diff
 
 
 def _version_bytes(store: TrackingStore, ref: str) -> bytes:
@@ -136,10 +148,11 @@ def rollback(
     space: Optional[Path] = typer.Option(None, "--space"),
     space_id: Optional[str] = typer.Option(None, "--space-id"),
     warehouse_id: Optional[str] = typer.Option(None, "--warehouse-id"),
+    profile: Optional[str] = ProfileOpt,
     out: Path = OutOpt,
 ) -> None:
     """Restore a recorded config version's exact bytes on the live space."""
-    rt = _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out)
+    rt = _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile)
     try:
         latest = rt.tracking.latest_campaign(rt.settings.space_key)
         etag = rollback_to(rt, to, latest.campaign_id if latest else None)
@@ -158,11 +171,12 @@ def apply_cmd(
     space: Optional[Path] = typer.Option(None, "--space"),
     space_id: Optional[str] = typer.Option(None, "--space-id"),
     warehouse_id: Optional[str] = typer.Option(None, "--warehouse-id"),
+    profile: Optional[str] = ProfileOpt,
     out: Path = OutOpt,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Re-validate a reviewed proposal against the live config and etag, then apply it as one batch."""
-    rt = _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out)
+    rt = _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile)
     try:
         outcome = apply_proposal(rt, proposal)
     except GenieEnhanceError as exc:
@@ -180,10 +194,10 @@ def apply_cmd(
         err_console.print("note: the live config changed since the proposal; fixes were re-validated against it")
 
 
-def _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out):
+def _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile=None):
     settings = CampaignSettings(space_key=_space_key(space, space_id), backend=backend, benchmarks="", holdout=0)
     try:
         return open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
-                            warehouse_id=warehouse_id, benchmarks_required=False)
+                            warehouse_id=warehouse_id, benchmarks_required=False, profile=profile)
     except (GenieEnhanceError, FileNotFoundError, ValueError) as exc:
         fail(exc)

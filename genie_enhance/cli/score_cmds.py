@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
@@ -12,10 +13,13 @@ import typer
 from rich.syntax import Syntax
 from rich.table import Table
 
+from genie_enhance.backends.databricks import DatabricksBackend, DatabricksBackendError, open_databricks_backend
+from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
 from genie_enhance.backends.local.factory import LocalBackend, open_local_backend
 from genie_enhance.backends.protocols import AnswerStatus, ResultSet
 from genie_enhance.benchmarks import load_benchmarks, split_benchmarks
 from genie_enhance.cli.app import app, console, err_console
+from genie_enhance.engine.native_eval import OurVerdict, compare_native, native_ids
 from genie_enhance.errors import BenchmarkError, ConfigError, GenieEnhanceError, SpaceFormatError
 from genie_enhance.scoring.runner import ScoreReport, score_benchmarks
 from genie_enhance.scoring.verdicts import CompareOptions
@@ -45,13 +49,22 @@ def _user_errors() -> Iterator[None]:
         yield
     except SpaceFormatError as exc:
         raise _exit(f"{exc.source}: invalid Genie space: {'; '.join(exc.problems)}") from None
-    except (BenchmarkError, ConfigError, FileNotFoundError) as exc:
+    except (BenchmarkError, ConfigError, FileNotFoundError, DatabricksBackendError) as exc:
         raise _exit(f"error: {exc}") from None
 
 
-def _open_backend(backend: Backend, warehouse: Path | None, space: Path | None, catalog: str | None) -> LocalBackend:
+def _open_backend(backend: Backend, warehouse: Path | None, space: Path | None, catalog: str | None,
+                  remote: "Remote | None" = None) -> LocalBackend | DatabricksBackend:
     if backend is Backend.databricks:
-        raise _exit("error: --backend databricks is not available for this command yet; use --backend local")
+        remote = remote or Remote()
+        missing = [flag for flag, value in (("--space-id", remote.space_id), ("--warehouse-id", remote.warehouse_id))
+                   if not value]
+        if missing:
+            raise _exit(f"error: --backend databricks needs {' and '.join(missing)}")
+        with _user_errors():
+            return open_databricks_backend(
+                remote.space_id, remote.warehouse_id, profile=remote.profile, poll_interval_s=remote.poll_interval_s,
+                max_per_minute=remote.rate_per_minute or DEFAULT_QUESTIONS_PER_MINUTE)
     missing = [flag for flag, value in (("--warehouse", warehouse), ("--space", space)) if value is None]
     if missing:
         raise _exit(f"error: --backend local needs {' and '.join(missing)}")
@@ -59,10 +72,25 @@ def _open_backend(backend: Backend, warehouse: Path | None, space: Path | None, 
         return open_local_backend(warehouse, space, catalog=catalog)
 
 
+@dataclass
+class Remote:
+    """Where a Databricks space lives (host and credentials come from unified auth)."""
+
+    space_id: str | None = None
+    warehouse_id: str | None = None
+    profile: str | None = None
+    poll_interval_s: float = 1.0
+    rate_per_minute: float | None = None
+
+
 BackendOpt = typer.Option(Backend.local, "--backend", help="Where the space lives.")
 WarehouseOpt = typer.Option(None, "--warehouse", help="DuckDB warehouse file (local backend).")
 SpaceOpt = typer.Option(None, "--space", help="Space JSON file: bare serialized_space or export wrapper (local).")
 CatalogOpt = typer.Option(None, "--catalog", help="Catalog name to attach the warehouse as (default: from the space).")
+SpaceIdOpt = typer.Option(None, "--space-id", help="Genie space id (databricks backend).")
+WarehouseIdOpt = typer.Option(None, "--warehouse-id", help="SQL warehouse id (databricks backend).")
+ProfileOpt = typer.Option(None, "--profile", help="Databricks config profile (default: DATABRICKS_* variables).")
+PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="Seconds between status polls (databricks backend).")
 
 
 @app.command("ask")
@@ -72,9 +100,13 @@ def ask(
     warehouse: Path | None = WarehouseOpt,
     space: Path | None = SpaceOpt,
     catalog: str | None = CatalogOpt,
+    space_id: str | None = SpaceIdOpt,
+    warehouse_id: str | None = WarehouseIdOpt,
+    profile: str | None = ProfileOpt,
+    poll_interval: float = PollOpt,
 ) -> None:
     """Ask one question: print the SQL Genie generated and its result (or Genie's text answer)."""
-    local = _open_backend(backend, warehouse, space, catalog)
+    local = _open_backend(backend, warehouse, space, catalog, Remote(space_id, warehouse_id, profile, poll_interval))
     with local:
         answer = local.genie.ask(question)
         if answer.status is not AnswerStatus.COMPLETED:
@@ -111,10 +143,20 @@ def score(
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="Questions asked at once."),
     rate_per_minute: float | None = typer.Option(None, "--rate-per-minute", min=0.1, help="Cap on Genie questions per minute."),
     extra_columns: ExtraColumns = typer.Option(ExtraColumns.fail, "--extra-columns", help="Extra columns in Genie's result: fail or allow."),
+    space_id: str | None = SpaceIdOpt,
+    warehouse_id: str | None = WarehouseIdOpt,
+    profile: str | None = ProfileOpt,
+    poll_interval: float = PollOpt,
+    native_eval: bool = typer.Option(False, "--native-eval", help="Also grade with Genie's own benchmark evaluation "
+                                     "(databricks; the benchmarks must live in the space)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     """Score the space against benchmark questions (train, holdout and overall)."""
-    local = _open_backend(backend, warehouse, space, catalog)
+    if native_eval and backend is not Backend.databricks:
+        raise _exit("error: --native-eval needs --backend databricks (Genie's own benchmark evaluation)")
+    local = _open_backend(backend, warehouse, space, catalog,
+                          Remote(space_id, warehouse_id, profile, poll_interval, rate_per_minute))
+    native = None
     with local, _user_errors():
         questions = load_benchmarks(benchmarks)
         if not questions:
@@ -132,10 +174,37 @@ def score(
             config_version=etag,
             progress=not as_json,
         )
+        if native_eval:
+            native = _native(local, questions, report)
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        typer.echo(json.dumps({**report.to_dict(), **({"native_eval": native} if native else {})}, ensure_ascii=False))
     else:
         _print_report(report)
+        if native:
+            _print_native(native)
+
+
+def _native(backend: DatabricksBackend, questions: list, report: ScoreReport) -> dict:
+    """Genie's evaluation of the same questions, beside our verdicts."""
+    space, _ = backend.store.export()
+    ids = native_ids([q.id for q in questions], space)
+    ours = [OurVerdict(id=q.id, question=q.question, verdict=q.verdict.value) for q in report.questions]
+    try:
+        return compare_native(ours, backend.native_eval(ids))
+    except DatabricksBackendError as exc:
+        raise _exit(f"error: Genie's benchmark evaluation failed: {exc}") from None
+
+
+def _print_native(native: dict) -> None:
+    table = Table(title=f"Genie's own evaluation (run {native['eval_run_id']}, {native['status']})")
+    for name in ("id", "question", "ours", "Genie", "Genie's reasons", "agree"):
+        table.add_column(name, no_wrap=name in ("id", "ours", "Genie", "agree"))
+    for q in native["questions"]:
+        agree = "—" if q["agree"] is None else ("yes" if q["agree"] else "NO")
+        table.add_row(q["id"][:8], q["question"], q["verdict"], q["native_verdict"], ", ".join(q["native_reasons"]), agree)
+    console.print(table)
+    console.print(f"Genie's score {_pct(native['native_score'])}; agreement {native['agreement']} of "
+                  f"{native['compared']} questions graded by both", highlight=False)
 
 
 def _print_report(report: ScoreReport) -> None:

@@ -1,4 +1,5 @@
-"""Build every demo artefact into one directory: the warehouse file and the two space configs."""
+"""Build every demo artefact into one directory: the warehouse file and the two space configs (and, for a demo
+campaign, the working copy of the bare space it edits)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,18 @@ def _write_atomically(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+DEMO_BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"  # the repository's demo benchmark files
+WORKING_SPACE = "space.json"  # the space a demo campaign edits (`dagster dev` on the demo uses the same file)
+
+
+def fresh_working_space(files: DemoFiles) -> Path:
+    """`space.json` next to the demo files, a fresh copy of the bare space: a new demo campaign starts from day one,
+    never from what an earlier campaign left."""
+    target = files.bare_space.parent / WORKING_SPACE
+    _write_atomically(target, files.bare_space.read_text(encoding="utf-8"))
+    return target
 
 
 def build_demo(out_dir: str | Path, seed: int = DEFAULT_SEED) -> DemoFiles:

@@ -6,8 +6,9 @@ Random faults (`FaultOptions`): with probability `fail_rate` a question POST eit
 `expire_rate` ends answered messages in QUERY_RESULT_EXPIRED; `latency_ms` delays every API request.
 
 Scripted faults (tests, or `POST /emulator/faults`): the next N calls of a route fail with a given status, the
-next N messages fail with a given error type or expire, and `concurrent_edit` edits a space behind the client's
-back right after it is next exported (between a client's export and its update).
+next N messages fail with a given error type or expire, every message asking a given question fails (a
+persistent failure), and `concurrent_edit` edits a space behind the client's back right after it is next
+exported (between a client's export and its update).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class _Scripts:
     message_failures: deque[str] = field(default_factory=deque)
     expiries: int = 0
     concurrent_edits: int = 0
+    question_failures: dict[str, str] = field(default_factory=dict)  # question text → error type, every time
 
 
 def http_fault(status: int, retry_after: int | None = None) -> ApiError:
@@ -102,6 +104,17 @@ class Faults:
         with self._lock:
             self._scripts.message_failures.extend([error_type] * times)
 
+    def fail_question(self, question: str, error_type: str = "REPLY_PROCESS_TIMEOUT_EXCEPTION") -> None:
+        """Every message asking exactly `question` ends FAILED with `error_type` (a question Genie keeps failing
+        on, e.g. one that always times out): a failure no retry can fix."""
+        with self._lock:
+            self._scripts.question_failures[question.strip()] = error_type
+
+    def question_failure(self, question: str) -> str | None:
+        """The error type every message asking `question` must end with (None: answer it)."""
+        with self._lock:
+            return self._scripts.question_failures.get(question.strip())
+
     def script_expired(self, *, times: int = 1) -> None:
         """The next `times` answered questions end QUERY_RESULT_EXPIRED."""
         with self._lock:
@@ -113,13 +126,16 @@ class Faults:
             self._scripts.concurrent_edits += times
 
     def configure(self, payload: dict) -> None:
-        """Apply a `POST /emulator/faults` body: `http`, `message_failures`, `expired`, `concurrent_edit`."""
+        """Apply a `POST /emulator/faults` body: `http`, `message_failures`, `question_failures` (question →
+        error type), `expired`, `concurrent_edit`."""
         try:
             for item in payload.get("http", []):
                 self.script_http(item["route"], int(item["status"]), times=int(item.get("times", 1)),
                                  retry_after=item.get("retry_after"))
             for error_type in payload.get("message_failures", []):
                 self.script_message_failure(str(error_type))
+            for question, error_type in dict(payload.get("question_failures", {})).items():
+                self.fail_question(str(question), str(error_type))
             if payload.get("expired"):
                 self.script_expired(times=int(payload["expired"]))
             if payload.get("concurrent_edit"):

@@ -14,11 +14,14 @@ from typing import Any
 
 from genie_enhance.emulator.errors import bad_request
 from genie_enhance.emulator.service import EmulatedWorkspace
+from genie_enhance.emulator.serving import chat_completions
 
 SPACE = r"/api/2\.0/genie/spaces/(?P<space_id>[^/]+)"
 MESSAGE = SPACE + r"/conversations/(?P<conversation_id>[^/]+)/messages/(?P<message_id>[^/]+)"
 ATTACHMENT = MESSAGE + r"/attachments/(?P<attachment_id>[^/]+)"
 STATEMENT = r"/api/2\.0/sql/statements/(?P<statement_id>[^/]+)"
+EVAL_RUNS = SPACE + "/eval-runs"
+EVAL_RUN = EVAL_RUNS + r"/(?P<eval_run_id>[^/]+)"
 
 
 @dataclass
@@ -79,6 +82,15 @@ ROUTES = [
           lambda ws, c: ws.query_result(*_message_ids(c), c.params["attachment_id"])),
     Route("execute-query", "POST", re.compile(ATTACHMENT + "/execute-query"),
           lambda ws, c: ws.execute_query(*_message_ids(c), c.params["attachment_id"])),
+    Route("create-eval-run", "POST", re.compile(EVAL_RUNS), lambda ws, c: ws.evals.create(c.params["space_id"], c.body)),
+    Route("list-eval-runs", "GET", re.compile(EVAL_RUNS), lambda ws, c: ws.evals.list_runs(c.params["space_id"], c.query)),
+    Route("get-eval-run", "GET", re.compile(EVAL_RUN), lambda ws, c: ws.evals.get(c.params["space_id"], c.params["eval_run_id"])),
+    Route("list-eval-results", "GET", re.compile(EVAL_RUN + "/results"),
+          lambda ws, c: ws.evals.list_results(c.params["space_id"], c.params["eval_run_id"], c.query)),
+    Route("get-eval-result", "GET", re.compile(EVAL_RUN + r"/results/(?P<result_id>[^/]+)"),
+          lambda ws, c: ws.evals.result(c.params["space_id"], c.params["eval_run_id"], c.params["result_id"])),
+    Route("serving-chat", "POST", re.compile(r"/serving-endpoints/chat/completions"),
+          lambda ws, c: chat_completions(ws.options.serving_upstream, c.body)),
     Route("execute-statement", "POST", re.compile(r"/api/2\.0/sql/statements/?"), lambda ws, c: ws.execute_statement(c.body)),
     Route("get-statement", "GET", re.compile(STATEMENT), lambda ws, c: ws.get_statement(c.params["statement_id"])),
     Route("get-chunk", "GET", re.compile(STATEMENT + r"/result/chunks/(?P<chunk_index>[^/]+)"), _chunk),

@@ -16,6 +16,7 @@ from typing import Any
 from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.backends.protocols import AnswerStatus
 from genie_enhance.emulator.errors import ApiError, bad_request, invalid_state, not_found
+from genie_enhance.emulator.evals import EvalRuns
 from genie_enhance.emulator.faults import Faults
 from genie_enhance.emulator.spaces import accept_space, concurrent_edit
 from genie_enhance.emulator.state import EmulatorState, MessageRecord, SpaceRecord, new_id, now_ms
@@ -36,6 +37,7 @@ class EmulatorOptions:
     genie_result_rows: int = 5000
     strict_sorting: bool = True
     statement_pending_polls: int = 0  # polls a statement reports RUNNING before its result (≥ 1 for wait "0s")
+    serving_upstream: str | None = None  # OpenAI-compatible base URL behind /serving-endpoints (see serving.py)
 
     def __post_init__(self) -> None:
         if self.chunk_rows < 1 or self.genie_result_rows < 1 or self.statement_pending_polls < 0:
@@ -53,6 +55,7 @@ class EmulatedWorkspace:
         self.state = EmulatorState()
         self.workspace_id = "1000000000000001"
         self._genies: dict[str, OfflineGenie] = {}
+        self.evals = EvalRuns(lambda space_id: self.space(space_id).space, self._genie, warehouse)
 
     # ------------------------------------------------------------------------------------------ spaces
     def add_space(self, space: SerializedSpace | str, *, space_id: str | None = None, title: str = "Emulated space") -> SpaceRecord:
@@ -142,6 +145,7 @@ class EmulatedWorkspace:
         if not isinstance(content, str) or not content.strip():
             raise bad_request("content must be a non-empty string")
         message = MessageRecord(space_id, conversation_id, new_id(), content, final_status="COMPLETED")
+        failure = self.faults.question_failure(content) or failure  # a persistent failure wins over a random one
         if failure is not None:
             message.final_status = "FAILED"
             message.error = {"error": f"{failure} (injected fault)", "type": failure}

@@ -154,6 +154,7 @@ class RequestRecord:
     body: Any
     status: int
     route: str | None
+    at: float = field(default_factory=time.monotonic)  # when it was answered (monotonic seconds)
 
 
 class Bounded(OrderedDict):

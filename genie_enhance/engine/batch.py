@@ -50,3 +50,9 @@ def build_batch(rt: Runtime, base: SerializedSpace, proposals: list[Any]) -> Bat
         batch.candidate = trial
         batch.accepted.append(proposal)
     return batch
+
+
+def added_problems(rt: Runtime, base: SerializedSpace, candidate: SerializedSpace) -> list[str]:
+    """Validation problems `candidate` has that `base` does not (SQL executed with LIMIT 0): empty when valid."""
+    new = _problems(candidate, rt, execute=True) - _problems(base, rt, execute=True)
+    return [f"{code}: {msg}" for code, msg in sorted(new.elements())]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from genie_enhance.backends.databricks import open_databricks_backend
+from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
 from genie_enhance.backends.local.factory import open_local_backend
+from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.benchmarks import load_benchmarks
 from genie_enhance.engine.runtime import Backend, CampaignSettings, Runtime, out_paths
 from genie_enhance.llm import LLMClient, LLMSettings
 from genie_enhance.proposers.heuristic import HeuristicProposer
 from genie_enhance.proposers.llm_proposer import LLMProposer
+from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import TrackingStore
 
 
@@ -19,7 +24,21 @@ def local_backend(warehouse: Path, space: Path, *, catalog: str | None = None, l
     """The embedded default: DuckDB warehouse, file space store, offline Genie."""
     local = open_local_backend(warehouse, space, catalog=catalog, latency_ms=latency_ms, noise=noise, seed=seed,
                                max_per_minute=max_per_minute)
-    return Backend("local", local.genie, local.store, local.warehouse, closer=local)
+
+    def answer_for(config: SerializedSpace) -> OfflineGenie:
+        return OfflineGenie(config, local.warehouse, latency_ms=latency_ms, noise=noise, seed=seed,
+                            max_per_minute=max_per_minute)
+
+    return Backend("local", local.genie, local.store, local.warehouse, closer=local, answer_for=answer_for)
+
+
+def databricks_backend(space_id: str, warehouse_id: str, *, profile: str | None = None,
+                       max_per_minute: float | None = None, poll_interval_s: float = 1.0, **kwargs: Any) -> Backend:
+    """A Genie space and SQL warehouse of a workspace (unified auth; `kwargs` go to `open_databricks_backend`).
+    Questions are throttled per workspace, at `max_per_minute` or the Conversation API's 5 per minute."""
+    opened = open_databricks_backend(space_id, warehouse_id, profile=profile, poll_interval_s=poll_interval_s,
+                                     max_per_minute=max_per_minute or DEFAULT_QUESTIONS_PER_MINUTE, **kwargs)
+    return Backend("databricks", opened.genie, opened.store, opened.warehouse, closer=opened)
 
 
 def _llm_hook(tracking: TrackingStore, current: dict[str, Any]):
@@ -30,13 +49,17 @@ def _llm_hook(tracking: TrackingStore, current: dict[str, Any]):
 
 
 def build_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *,
-                  llm_settings: LLMSettings | None = None, progress: bool = False) -> Runtime:
-    """Wire everything a campaign needs; secrets handed to the tracking store are scrubbed from what it writes."""
+                  llm_settings: LLMSettings | None = None, progress: bool = False, secrets: Sequence[str] = (),
+                  llm_http_client: Any | None = None, tracking_path: Path | None = None) -> Runtime:
+    """Wire everything a campaign needs; secrets (the LLM key, plus `secrets`, e.g. the workspace token) are
+    scrubbed from what the tracking store writes. `llm_http_client` authenticates LLM requests its own way.
+    `tracking_path`: a tracking store shared by several spaces (default: `<out_dir>/tracking.duckdb`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    secrets = [llm_settings.api_key.get_secret_value()] if llm_settings is not None else []
-    tracking = TrackingStore(out_paths(out_dir)["tracking"], secrets=secrets)
+    secrets = [*secrets, *([llm_settings.api_key.get_secret_value()] if llm_settings is not None else [])]
+    tracking = TrackingStore(tracking_path or out_paths(out_dir)["tracking"], secrets=secrets)
     current: dict[str, Any] = {}
-    llm = LLMClient(llm_settings, on_call=_llm_hook(tracking, current)) if llm_settings is not None else None
+    llm = (LLMClient(llm_settings, llm_http_client, on_call=_llm_hook(tracking, current))
+           if llm_settings is not None else None)
     proposers: list[Any] = [HeuristicProposer()]
     if llm is not None:
         proposers.append(LLMProposer(llm))

@@ -20,21 +20,40 @@ def blocked_keys(rt: Runtime, campaign_id: str) -> set[str]:
 
 def propose(
     rt: Runtime, campaign_id: str, iteration: int, space: SerializedSpace,
-    failures: list[tuple[QuestionResult, Diagnosis]],
+    failures: list[tuple[QuestionResult, Diagnosis]], train_results: list[QuestionResult] | None = None,
 ) -> tuple[list[Any], list[tuple[Any, str]]]:
-    """Heuristic first, then the LLM (if configured); leakage guard last. Records every proposal."""
+    """Heuristic first, then the LLM (if configured); leakage guard last. Records every proposal.
+
+    `train_results` (every scored train question, passing ones too) lets a proposer check that a phrase it teaches
+    does not contradict what the same phrase means in the other train questions."""
     ctx = ProposerContext(
         space=space, catalog=rt.catalog, warehouse=rt.backend.warehouse, train_failures=failures,
+        train_results=[r for r in train_results or [] if r.role == "train"],
         lessons=rt.tracking.lessons(), iteration=iteration, blocked_keys=blocked_keys(rt, campaign_id),
     )
     guard = LeakageGuard(rt.split.holdout)
     rt.current.update(campaign_id=campaign_id, iteration=iteration)
+    for proposer in rt.proposers:  # a proposer not run this time (nothing left for it) must not report its last run
+        reset = getattr(proposer, "reset", None)
+        if callable(reset):
+            reset()
     result = propose_all(ctx, rt.proposers, guard, max_fixes=rt.settings.max_fixes_per_iteration)
     items: list[Any] = [(p, "proposed") for p in result.kept]
     items += [(p, "rejected", reason) for p, reason in result.rejected]
     if items:
         rt.tracking.record_fixes(campaign_id, iteration, items)
-    for proposer in rt.proposers:
-        for raw, reason in getattr(proposer, "last_rejections", []) or []:
-            rt.tracking.record_event(campaign_id, "llm_fix_dropped", reason, iteration=iteration, data={"fix": raw})
+    _record_proposer_notes(rt, campaign_id, iteration)
     return list(result.kept), list(result.rejected)
+
+
+def _record_proposer_notes(rt: Runtime, campaign_id: str, iteration: int) -> None:
+    """Events for what a proposer dropped before proposing (reply items with the reason) and why it could not
+    propose (an invalid reply, an endpoint that is down, a spent budget)."""
+    for proposer in rt.proposers:
+        name = getattr(proposer, "name", type(proposer).__name__)
+        for raw, reason in getattr(proposer, "last_rejections", []) or []:
+            rt.tracking.record_event(campaign_id, "llm_fix_dropped", reason, iteration=iteration,
+                                     data={"fix": raw, "proposer": name})
+        error = getattr(proposer, "last_error", None)
+        if error:
+            rt.tracking.record_event(campaign_id, "proposer_error", error, iteration=iteration, data={"proposer": name})

@@ -7,9 +7,9 @@ share one code path.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, Field
 
@@ -18,7 +18,9 @@ from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, split_benchmarks
 from genie_enhance.engine.policy import Policy
 from genie_enhance.scoring.runner import ExpectedCache
 from genie_enhance.scoring.verdicts import CompareOptions
+from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.space.catalog import Catalog
+from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import TrackingStore
 
 
@@ -61,10 +63,31 @@ class Backend:
     store: SpaceStore
     warehouse: Warehouse
     closer: Any = None  # object with close(), released by `Runtime.close`
+    # A Genie answering from a given config without touching the live space (re-scoring a recorded version);
+    # None when the backend can only answer from the live space.
+    answer_for: Callable[[SerializedSpace], Genie] | None = None
 
     def close(self) -> None:
         if self.closer is not None:
             self.closer.close()
+
+    def read_only(self, why: str) -> "Backend":
+        """The same backend with a space store that refuses every update (`why` names the guarded path)."""
+        return replace(self, store=ReadOnlySpaceStore(self.store, why), closer=None)
+
+
+class ReadOnlySpaceStore:
+    """Exports the live space but refuses to update it: the guard of every path that must never write."""
+
+    def __init__(self, inner: SpaceStore, why: str) -> None:
+        self.inner = inner
+        self.why = why
+
+    def export(self) -> tuple[SerializedSpace, str]:
+        return self.inner.export()
+
+    def update(self, space: SerializedSpace, etag: str) -> str:
+        raise GenieEnhanceError(f"refused to write the live space: {self.why}")
 
 
 @dataclass

@@ -29,6 +29,17 @@ def canonical_bytes(space: SerializedSpace) -> bytes:
     return space_to_json(space).encode("utf-8")
 
 
+def write_version(rt: Runtime, version_id: str) -> tuple[SerializedSpace, str]:
+    """Put a recorded version's exact bytes on the live space (etag-checked; nothing is written when they are
+    already live). Returns the space now live and its etag."""
+    data = rt.tracking.version_bytes(version_id)
+    live, etag = rt.backend.store.export()
+    if canonical_bytes(live) == data:
+        return live, etag
+    restored = parse_space(data.decode("utf-8"), source=f"version {version_id}")
+    return restored, rt.backend.store.update(restored, etag)
+
+
 def partition_key(space_key: str, campaign_id: str, iteration: int) -> str:
     """`<space>-c<campaign>-i<NNNN>`, only `[a-z0-9-]` (Dagster dynamic partition keys)."""
     raw = f"{space_key}-c{campaign_id.removeprefix('c')}-i{iteration:04d}".lower()
@@ -139,13 +150,17 @@ def _measure_previous_batch(rt: Runtime, campaign_id: str, history: list[ScoredI
         rt.tracking.set_fix_status(applied, status, why)
 
 
-def _rollback(rt: Runtime, campaign_id: str, iteration: int, decision: Decision) -> tuple[SerializedSpace, str]:
-    """Restore the best version's exact bytes on the live space; returns the restored space and its etag."""
-    data = rt.tracking.version_bytes(decision.best_version_id)
-    restored = parse_space(data.decode("utf-8"), source=f"version {decision.best_version_id}")
-    _, etag = rt.backend.store.export()
-    new_etag = rt.backend.store.update(restored, etag)
-    rt.tracking.record_version(data, parent_id=None, source="rollback", campaign_id=campaign_id,
+def _rollback(
+    rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot, decision: Decision,
+) -> tuple[SerializedSpace, str]:
+    """Restore the best version's exact bytes on the live space; returns the restored space and its etag.
+
+    Announced in the write-ahead row first, like a batch: a process killed after this write resumes by putting
+    the iteration's snapshot back, so the redone iteration sees (and rolls back) the same config."""
+    best = decision.best_version_id
+    rt.tracking.write_pending_apply(campaign_id, iteration, snap.version_id, best, snap.etag)
+    restored, new_etag = write_version(rt, best)
+    rt.tracking.record_version(canonical_bytes(restored), parent_id=None, source="rollback", campaign_id=campaign_id,
                                iteration=iteration, etag=new_etag)
     rt.tracking.record_event(campaign_id, "rollback", decision.reason, iteration=iteration,
                              data={"restored_version_id": decision.best_version_id})
@@ -181,11 +196,12 @@ def plan(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot, scored: 
     space, etag, version = snap.space, snap.etag, snap.version_id
     pairs = [(r, scored.diagnoses.get(r.id)) for r in scored.report.questions]
     if decision.rollback:
-        space, etag = _rollback(rt, campaign_id, iteration, decision)
+        space, etag = _rollback(rt, campaign_id, iteration, snap, decision)
         version = decision.best_version_id
         pairs = _results_of(rt, campaign_id, decision.best_iteration)
     result = Plan(decision, space, etag, version)
     if decision.action is Action.STOP:
         return result
-    result.proposals, result.rejected = propose(rt, campaign_id, iteration, space, train_failures(pairs))
+    result.proposals, result.rejected = propose(rt, campaign_id, iteration, space, train_failures(pairs),
+                                                [r for r, _ in pairs if r.role == "train"])
     return result

@@ -23,7 +23,9 @@ def final_iteration(history: list[IterationRecord], live_version_id: str) -> Ite
 
 
 def campaign_summary(rt: Runtime, campaign_id: str, *, final_space: Path | None, report: Path | None) -> dict[str, Any]:
-    """`campaign`, `stop_reason`, `iterations`, `initial`/`final` scores, fixes, calls, cost, paths."""
+    """Exactly the keys `run --json` promises: `campaign`, `stop_reason`, `iterations`, `initial`/`final` scores
+    (train, holdout, all), `best_version`, fix counts, `rollbacks`, Genie/LLM calls, `cost_usd`, `api_errors`,
+    `holdout_ids`, and the `final_space`/`report` paths."""
     camp = rt.tracking.campaign(campaign_id)
     history = rt.tracking.history(campaign_id)
     space, _ = rt.backend.store.export()
@@ -37,9 +39,7 @@ def campaign_summary(rt: Runtime, campaign_id: str, *, final_space: Path | None,
         "initial": _scores(history[0] if history else None),
         "final": _scores(final_iteration(history, live)),
         "best_version": camp.best_version_id,
-        "final_version": live,
         "fixes_applied": sum(s in ("applied", "kept") for s in statuses),
-        "fixes_reverted": sum(s == "reverted" for s in statuses),
         "fixes_rejected": sum(s in ("invalid", "rejected") for s in statuses),
         "rollbacks": sum(e.kind == "rollback" for e in rt.tracking.events(campaign_id)),
         "genie_calls": sum(h.genie_calls for h in history),

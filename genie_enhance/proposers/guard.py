@@ -9,7 +9,7 @@ question) would make the objective lie. A fix payload is rejected when any of it
 - holds a holdout's expected SQL: equal after `normalize_sql`, or the same parse tree once literals, parameters,
   projection aliases and table aliases are abstracted away (in the whole query or any sub-query).
 `assert_no_leakage` applies the same checks to a whole config (the benchmarks section excepted: Genie does not
-answer from it).
+answer from it), and, given the train questions, also flags literals only holdout answers hold.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from genie_enhance.benchmarks import Benchmark
 from genie_enhance.proposers.base import Proposal
-from genie_enhance.proposers.heuristic.terms import STOPWORDS, folded, tokenize
+from genie_enhance.proposers.heuristic.terms import STOPWORDS, folded, mentions_text, tokenize
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.sql import DIALECT, ensure_read_only, normalize_sql
 
@@ -157,12 +157,38 @@ class LeakageGuard:
         return kept, rejected
 
 
-def assert_no_leakage(space: SerializedSpace, holdout: Sequence[Benchmark]) -> list[str]:
-    """Every place of a config that leaks a holdout question (`<json path>: <reason>`); empty when clean."""
+def string_literals(sql: str) -> set[str]:
+    """The string literals of a query (empty when it does not parse)."""
+    queries = _queries(sql)
+    return {lit.this for lit in queries[0].find_all(exp.Literal) if lit.is_string} if queries else set()
+
+
+def distinctive_literals(holdout: Sequence[Benchmark], train: Sequence[Benchmark]) -> dict[str, str]:
+    """String literals only holdout answers hold (literal → holdout id): values ('BraveCrane') and codes ('ENT')
+    that no train answer uses, so no grounded fix could have put them in a config. Short or numeric ones (years,
+    dates, single letters) are too common to tell anything."""
+    seen = {lit.casefold() for bench in train for lit in string_literals(bench.expected_sql)}
+    found: dict[str, str] = {}
+    for bench in holdout:
+        for lit in sorted(string_literals(bench.expected_sql)):
+            if len(lit) >= 3 and not lit.replace("-", "").isdigit() and lit.casefold() not in seen:
+                found.setdefault(lit, bench.id)
+    return found
+
+
+def assert_no_leakage(space: SerializedSpace, holdout: Sequence[Benchmark],
+                      train: Sequence[Benchmark] | None = None) -> list[str]:
+    """Every place of a config that leaks a holdout question (`<json path>: <reason>`); empty when clean.
+
+    With the `train` questions, a text naming a literal only holdout answers hold (`distinctive_literals`) is a
+    leak too."""
     guard = LeakageGuard(holdout)
+    literals = distinctive_literals(holdout, train) if train is not None else {}
     problems = []
     for path, field, text in _texts(space.model_dump(mode="json"), "", frozenset({"benchmarks"})):
         reason = guard.check_text(text, field)
         if reason is not None:
             problems.append(f"{path}: {reason}")
+        problems += [f"{path}: names {lit!r}, a literal only holdout question {qid} uses"
+                     for lit, qid in literals.items() if mentions_text(text, lit)]
     return problems

@@ -183,6 +183,11 @@ class LLMProposer:
         self.name = f"llm:{model or client.selector.choose('proposer')}"  # ConfigError now, not mid-campaign
         self.last_run = ProposerRun()
 
+    def reset(self) -> None:
+        """Forget the last run (the engine calls this before each round, so a round that does not reach this
+        proposer reports no stale rejections or errors)."""
+        self.last_run = ProposerRun()
+
     @property
     def last_rejections(self) -> list[tuple[Any, str]]:
         """Items of the last run's replies that were dropped: (the item as the model wrote it, reason)."""

@@ -4,7 +4,8 @@ Why this shape: Genie answers take seconds and the service allows only a few que
 run on a bounded thread pool behind a token bucket, and throttled answers are retried with backoff instead of
 counting as wrong. The expected SQL of a benchmark does not depend on Genie, so it runs once per config version
 (`ExpectedCache`), even when several workers need it at the same moment. A service failure says nothing about
-the space, so it is reported apart (`counts.api_errors`) and left out of the score, like a broken benchmark.
+the space, so it is reported apart (`counts.api_errors`) and left out of the score, like a broken benchmark —
+whether Genie failed to answer or the warehouse failed (`ServiceError`) to run the expected or generated SQL.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponen
 
 from genie_enhance.backends.protocols import AnswerStatus, Genie, GenieAnswer, Warehouse
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit
+from genie_enhance.errors import ServiceError
 from genie_enhance.scoring.categories import FailureCategory, coarse_category, service_failure_category
 from genie_enhance.scoring.compare_sql import SQL_ERRORS, compare_actual, expected_error
 from genie_enhance.scoring.expected import ExpectedResult, expected_cache_key, run_expected
@@ -36,7 +38,8 @@ class ExpectedCache:
     """Expected results keyed by (config version, normalized SQL + fetch options); each key is computed once.
 
     Concurrent callers of a key being computed wait for the first caller's result instead of running the SQL
-    again. A failure (the benchmark's SQL is broken) is cached too: it fails the same way every time.
+    again. A failure (the benchmark's SQL is broken) is cached too: it fails the same way every time. A service
+    failure is not: the warehouse may answer the next caller.
     """
 
     def __init__(self) -> None:
@@ -58,6 +61,9 @@ class ExpectedCache:
                 entry.set_result(run_expected(warehouse, sql, options))
             except Exception as exc:  # cached and re-raised to every caller of this key
                 entry.set_exception(exc)
+                if isinstance(exc, ServiceError):
+                    with self._lock:
+                        self._entries.pop(key, None)
         return entry.result()
 
 
@@ -159,13 +165,18 @@ class _Scorer:
         except SQL_ERRORS as exc:  # a broken benchmark: verdict error, Genie is not even asked
             broken = expected_error(exc)
             return QuestionResult(**base, verdict=broken.verdict, reason=broken.reason, details=broken.details)
+        except ServiceError as exc:
+            return _warehouse_failure(base, exc, "expected")
         answer, attempts = self.ask(bench.question)
         base.update(generated_sql=answer.sql, genie_text=answer.text, latency_s=answer.latency_s, attempts=attempts)
         service = service_failure_category(answer.status)
         if service is not None:
             error = f"{answer.error_type}: {answer.error}" if answer.error_type else (answer.error or answer.status.value)
             return QuestionResult(**base, verdict=Verdict.ERROR, category=service, genie_error=error, details=error)
-        comparison = compare_actual(self.warehouse, expected, answer.sql, self.options)
+        try:
+            comparison = compare_actual(self.warehouse, expected, answer.sql, self.options)
+        except ServiceError as exc:
+            return _warehouse_failure(base, exc, "generated")
         return QuestionResult(
             **base,
             verdict=comparison.verdict,
@@ -206,6 +217,15 @@ class _Scorer:
         if not answer.latency_s:
             answer.latency_s = time.perf_counter() - started
         return answer
+
+
+def _warehouse_failure(base: dict[str, Any], exc: ServiceError, which: str) -> QuestionResult:
+    """The warehouse service failed running the expected or generated SQL: an `api_error`, not a wrong answer
+    (nor a broken benchmark). A fatal one (credentials) aborts the run: every other question would fail alike."""
+    if exc.fatal:
+        raise exc
+    details = f"the warehouse failed to run the {which} SQL (a service failure, not a wrong answer): {exc}"
+    return QuestionResult(**base, verdict=Verdict.ERROR, category=FailureCategory.API_ERROR, details=details)
 
 
 def score_benchmarks(

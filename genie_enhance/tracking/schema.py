@@ -16,7 +16,7 @@ import duckdb
 from genie_enhance.tracking.errors import TrackingError
 from genie_enhance.tracking.timeutil import utc_now
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 CAMPAIGN_STATUSES = ("running", "finished", "failed")
 DECISIONS = ("continue", "rollback", "stop")
@@ -165,7 +165,27 @@ SCHEMA_V1: list[str] = [
     )""",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: SCHEMA_V1}
+# v2: nightly health checks of each space's live config (scored read-only; may start a campaign).
+SCHEMA_V2: list[str] = [
+    """CREATE TABLE IF NOT EXISTS health_checks (
+        check_id VARCHAR PRIMARY KEY,
+        space_key VARCHAR NOT NULL,
+        checked_at TIMESTAMP NOT NULL,
+        config_version_id VARCHAR NOT NULL,
+        score_train DOUBLE,
+        score_holdout DOUBLE,
+        score_all DOUBLE,
+        objective DOUBLE,
+        target DOUBLE,
+        counts_json VARCHAR NOT NULL DEFAULT '{}',
+        genie_calls INTEGER NOT NULL DEFAULT 0,
+        wall_s DOUBLE NOT NULL DEFAULT 0,
+        started_campaign_id VARCHAR,
+        note VARCHAR
+    )""",
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: SCHEMA_V1, 2: SCHEMA_V2}
 
 _VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY,

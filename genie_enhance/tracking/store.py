@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from genie_enhance.tracking.database import Database
+from genie_enhance.tracking.health import StoreHealth
 from genie_enhance.tracking.store_queries import StoreQueries
 from genie_enhance.tracking.store_writes import StoreWrites
 
 DEFAULT_FILENAME = "tracking.duckdb"
 
 
-class TrackingStore(StoreWrites, StoreQueries):
+class TrackingStore(StoreWrites, StoreQueries, StoreHealth):
     """The tracking store at `path` (created with its schema if missing).
 
     `secrets`: values (API keys, tokens) that must never be written; any text equal to or containing one is

@@ -7,7 +7,8 @@ on 127.0.0.1 with an OS-chosen port. Each request takes the next scripted reply 
     server.push(status(429, headers={"Retry-After": "0"}), status(500), delay(2.0, then=text("{}")))
 
 and every request (path, headers, parsed JSON body) is kept in `server.requests`, so tests can assert what a client
-sent. With an empty queue the server answers 500 with a message saying so (and still records the request).
+sent. With an empty queue the server answers its `fallback` reply when it has one (e.g. an empty fix list, for a
+loop that may ask more often than a test scripts), else 500 with a message saying so (and still records the request).
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ class RecordedRequest:
 class ScriptedOpenAI:
     """The server; use as a context manager or call `start()`/`stop()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, fallback: Reply | None = None) -> None:
+        self.fallback = fallback
         self._replies: queue.Queue[Reply] = queue.Queue()
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -144,7 +146,7 @@ class ScriptedOpenAI:
         try:
             return self._replies.get_nowait()
         except queue.Empty:
-            return None
+            return self.fallback
 
     def completion_body(self, reply: Reply, model: str) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -4,7 +4,8 @@ from genie_enhance.backends.databricks.backend import DatabricksBackend, open_da
 from genie_enhance.backends.databricks.client import workspace_client
 from genie_enhance.backends.databricks.errors import DatabricksAuthError, DatabricksBackendError
 from genie_enhance.backends.databricks.genie import DatabricksGenie
-from genie_enhance.backends.databricks.llm import databricks_llm_settings
+from genie_enhance.backends.databricks.llm import databricks_llm_settings, workspace_llm_settings
+from genie_enhance.backends.databricks.native_eval import NativeEvalRun, NativeEvaluator, NativeVerdict
 from genie_enhance.backends.databricks.space_store import DatabricksSpaceStore
 from genie_enhance.backends.databricks.warehouse import DatabricksWarehouse
 
@@ -15,7 +16,11 @@ __all__ = [
     "DatabricksGenie",
     "DatabricksSpaceStore",
     "DatabricksWarehouse",
+    "NativeEvalRun",
+    "NativeEvaluator",
+    "NativeVerdict",
     "databricks_llm_settings",
     "open_databricks_backend",
     "workspace_client",
+    "workspace_llm_settings",
 ]

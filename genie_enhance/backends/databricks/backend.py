@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from databricks.sdk import WorkspaceClient
@@ -15,6 +16,7 @@ from genie_enhance.backends.databricks.client import (
 )
 from genie_enhance.backends.databricks.errors import backend_error
 from genie_enhance.backends.databricks.genie import DatabricksGenie
+from genie_enhance.backends.databricks.native_eval import NativeEvalRun, NativeEvaluator
 from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
 from genie_enhance.backends.databricks.space_store import DatabricksSpaceStore
 from genie_enhance.backends.databricks.warehouse import DatabricksWarehouse
@@ -28,6 +30,13 @@ class DatabricksBackend:
     genie: DatabricksGenie
     store: DatabricksSpaceStore
     warehouse: DatabricksWarehouse
+    poll_interval_s: float = 1.0
+
+    def native_eval(self, question_ids: Sequence[str] | None = None, *, timeout_s: float = 1800.0) -> NativeEvalRun:
+        """Genie's own benchmark evaluation of the space's benchmark questions (None: all of them)."""
+        evaluator = NativeEvaluator(self.client, self.genie.space_id, poll_interval_s=self.poll_interval_s,
+                                    timeout_s=timeout_s)
+        return evaluator.run(question_ids)
 
     def close(self) -> None:
         """Release the client's pooled HTTP connections (the SDK has no public close; its session is reused
@@ -78,4 +87,4 @@ def open_databricks_backend(
         w, warehouse_id, wait_timeout=wait_timeout, poll_interval_s=poll_interval_s, timeout_s=statement_timeout_s,
         catalog_source=lambda: [t.identifier for t in store.export()[0].all_tables()],
     )
-    return DatabricksBackend(client=w, genie=genie, store=store, warehouse=warehouse)
+    return DatabricksBackend(client=w, genie=genie, store=store, warehouse=warehouse, poll_interval_s=poll_interval_s)

@@ -65,6 +65,13 @@ def workspace_client(
     return WorkspaceClient(config=cfg)
 
 
+def credential_secrets(w: WorkspaceClient) -> list[str]:
+    """Every secret the client's configuration holds (PAT, client secret, password …), so that stores and reports
+    can scrub them; the SDK marks these attributes `sensitive`."""
+    values = (getattr(w.config, attr.name, None) for attr in Config.attributes() if attr.sensitive)
+    return [v for v in values if isinstance(v, str) and v]
+
+
 def workspace_host(w: WorkspaceClient) -> str:
     """The workspace URL without a trailing slash (for messages and the serving-endpoint base URL)."""
     return (w.config.host or "").rstrip("/")

@@ -12,12 +12,12 @@ import requests
 from databricks.sdk.errors import DatabricksError, PermissionDenied, Unauthenticated
 from databricks.sdk.errors.platform import STATUS_CODE_MAPPING
 
-from genie_enhance.errors import GenieEnhanceError
+from genie_enhance.errors import ServiceError
 
 RETRYABLE_STATUSES = frozenset({429, 500, 503, 504})
 
 
-class DatabricksBackendError(GenieEnhanceError):
+class DatabricksBackendError(ServiceError):
     """A Databricks API call failed; `error_type` is e.g. `HTTP_503`, `retryable` whether trying later may help."""
 
     def __init__(self, message: str, *, error_type: str, retryable: bool) -> None:
@@ -28,6 +28,8 @@ class DatabricksBackendError(GenieEnhanceError):
 
 class DatabricksAuthError(DatabricksBackendError):
     """The workspace refused our credentials (401) or the identity lacks a permission (403)."""
+
+    fatal = True
 
 
 def last_error(exc: BaseException) -> BaseException:

@@ -207,12 +207,13 @@ class DatabricksWarehouse:
 
     def distinct_values(self, identifier: str, column: str, limit: int = 1024) -> list[str]:
         col = exp.column(column, quoted=True)
+        value = exp.cast(col, "STRING")
         query = (
-            exp.select(exp.cast(col, "STRING").as_("v"))
-            .distinct()
+            exp.select(value.as_("v"))
             .from_(exp.to_table(identifier, dialect=DIALECT))
             .where(exp.not_(col.is_(exp.null())))
-            .order_by("v")
+            .group_by(value.copy())
+            .order_by(exp.Ordered(this=exp.Count(this=exp.Star()), desc=True), "v")
             .limit(int(limit))
         )
         return [str(row[0]) for row in self.execute(query.sql(dialect=DIALECT)).rows]

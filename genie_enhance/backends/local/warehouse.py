@@ -98,8 +98,8 @@ class DuckDBWarehouse:
         cur = self._cursor()
         try:
             rows = cur.execute(
-                f"SELECT DISTINCT CAST({_quote(column)} AS VARCHAR) AS v FROM {table} "
-                f"WHERE {_quote(column)} IS NOT NULL ORDER BY v LIMIT {int(limit)}"
+                f"SELECT CAST({_quote(column)} AS VARCHAR) AS v FROM {table} "
+                f"WHERE {_quote(column)} IS NOT NULL GROUP BY v ORDER BY COUNT(*) DESC, v LIMIT {int(limit)}"
             ).fetchall()
         except duckdb.Error as exc:
             raise SqlExecutionError(str(exc).splitlines()[0]) from exc

@@ -6,7 +6,10 @@ filter, a value) as a ladder from light to heavy. Per aspect the first rung that
 not blocked, nor discouraged by lessons) is proposed. A failure with nothing left to propose — or that stayed
 failing although fixes aimed at it are already in the space — gets a parameterized example SQL (last resort).
 Candidates with the same fix are merged (their question ids combined); snippets with the same SQL are merged
-into one snippet carrying every question's phrase. Output order is a pure function of the input.
+into one snippet carrying every question's phrase. A taught phrase brings its derived names (natural word forms,
+a filter's name without its table, a grouping noun without its table — see `morphology`, `snippets`, `synonyms`):
+they go only along with the phrase they derive from, and one another train question contradicts (even inside a
+longer phrase) is dropped. Output order is a pure function of the input.
 """
 
 from __future__ import annotations
@@ -76,24 +79,48 @@ class HeuristicProposer:
         elif prior < self.skip_below:
             reason = f"lessons: {candidate.fix.type} rarely helped {case.category.value} (prior {prior:.2f})"
         elif self._evidence is not None:
-            reason = self._evidence.contradiction(candidate.fix, case.qid)
+            reason = self._evidence.contradiction(candidate.fix, case.qid, within="variant_of" in candidate.evidence)
         if reason is not None:
             self.skipped.append((candidate, reason))
         return reason is None
+
+    def _grounded_variants(self, candidate: Candidate, case: FailureCase) -> Candidate:
+        """A snippet without the derived variant names another train question uses with another meaning."""
+        fix = candidate.fix
+        if not isinstance(fix, AddSqlSnippet) or self._evidence is None or len(fix.synonyms) < 2:
+            return candidate
+        own = {stems(candidate.evidence.get("phrase") or ""), stems(fix.display_name or "")}
+        kept = []
+        for synonym in fix.synonyms:
+            probe = fix.model_copy(update={"display_name": None, "synonyms": [synonym]})
+            if stems(synonym) in own or self._evidence.contradiction(probe, case.qid, within=True) is None:
+                kept.append(synonym)
+            else:
+                self.skipped.append((candidate, f'variant "{synonym}": another train question means it otherwise'))
+        if kept == fix.synonyms:
+            return candidate
+        candidate.fix = fix.model_copy(update={"synonyms": kept})
+        return candidate
 
     def _for_case(self, case: FailureCase, bench: Workbench, ctx: ProposerContext, fresh: "_Freshness") -> list[Candidate]:
         ladders: dict[str, list[Candidate]] = {}
         for family in self.families:
             for candidate in family(case, bench):
-                ladders.setdefault(candidate.aspect, []).append(candidate)
+                ladders.setdefault(candidate.aspect, []).append(self._grounded_variants(candidate, case))
         chosen, applied = [], False
+        named: set[str] = set()  # aspects whose question phrase is (or is about to be) a synonym
         for aspect in ladders:
+            base = aspect.split("|", 1)[0]
+            if base != aspect and base not in named:
+                continue  # a variant only goes along with the phrase it derives from (not once that was blocked)
             for candidate in sorted(ladders[aspect], key=lambda c: c.rung):
                 if not fresh.changes(candidate.fix):
                     applied = True  # already in the space, and the question still fails: climb the ladder
+                    named.update({aspect} if candidate.rung == 0 else set())
                     continue
                 if self._allowed(candidate, case, ctx):
                     chosen.append(candidate)
+                    named.update({aspect} if candidate.rung == 0 else set())
                     break
         if not chosen or (applied and ctx.iteration >= 1):
             reason = ("no lighter fix addresses this failure" if not chosen
@@ -143,10 +170,12 @@ def _merge(picked: list[tuple[Candidate, FailureCase]], bench: Workbench) -> lis
             synonyms = sorted({s for c, _ in members for s in c.fix.synonyms}, key=lambda s: (len(s), s))
             fix = fix.model_copy(update={"synonyms": synonyms})
         ids = list(dict.fromkeys(c.result.id for _, c in members))
+        phrases = list(dict.fromkeys(c.evidence["phrase"] for c, _ in members if c.evidence.get("phrase")))
         proposals.append((FAMILY_ORDER.index(first.family), Proposal(
             fix=fix, proposer="heuristic", rationale=first.rationale, question_ids=ids, category=case.category,
             expected_effect=first.expected_effect + (f" ({len(ids)} train failures: {', '.join(ids)})" if len(ids) > 1 else ""),
-            evidence={**first.evidence, "family": first.family, "aspect": first.aspect, "rung": first.rung},
+            evidence={**first.evidence, "family": first.family, "aspect": first.aspect, "rung": first.rung,
+                      "phrases": phrases},
         )))
     ordered = [p for _, p in sorted(proposals, key=lambda item: (item[0], item[1].fix.key))]
     return _without_conflicts(ordered)
@@ -163,18 +192,34 @@ def _taught(fix: Any) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
 
 
 def _without_conflicts(proposals: list[Proposal]) -> list[Proposal]:
-    """Drop proposals teaching a phrase another proposal of the batch teaches a different meaning: the lightest
-    rung, then the one serving more failures, keeps it (one batch must not make a phrase ambiguous)."""
+    """Drop proposals teaching a phrase another proposal of the batch teaches a different meaning: a phrase a
+    question said beats a derived variant, then the lightest rung, then the one serving more failures keeps it (one
+    batch must not make a phrase ambiguous); a snippet only loses its contested variant names."""
     claims: dict[tuple[str, ...], tuple[str, ...]] = {}
-    dropped: set[int] = set()
-    by_strength = sorted(proposals, key=lambda p: (p.evidence.get("rung", 0), -len(p.question_ids)))
+    by_strength = sorted(proposals, key=lambda p: ("variant_of" in p.evidence, p.evidence.get("rung", 0),
+                                                   -len(p.question_ids)))
+    kept: dict[int, Proposal] = {}
     for proposal in by_strength:
-        taught = _taught(proposal.fix)
+        narrowed = _without_variants_claimed(proposal, claims)
+        taught = _taught(narrowed.fix)
         if any(claims.get(words, meaning) != meaning for words, meaning in taught):
-            dropped.add(id(proposal))
             continue
         claims.update(taught)
-    return [p for p in proposals if id(p) not in dropped]
+        kept[id(proposal)] = narrowed
+    return [kept[id(p)] for p in proposals if id(p) in kept]
+
+
+def _without_variants_claimed(proposal: Proposal, claims: dict[tuple[str, ...], tuple[str, ...]]) -> Proposal:
+    """A snippet loses the derived variant names a stronger proposal of the batch teaches otherwise."""
+    fix = proposal.fix
+    if not isinstance(fix, AddSqlSnippet) or len(fix.synonyms) < 2:
+        return proposal
+    meaning = (fix.kind, normalize_expr(fix.sql))
+    own = {stems(p or "") for p in [fix.display_name, *proposal.evidence.get("phrases", [])]}
+    kept = [s for s in fix.synonyms if stems(s) in own or claims.get(stems(s), meaning) == meaning]
+    if kept == fix.synonyms:
+        return proposal
+    return proposal.model_copy(update={"fix": fix.model_copy(update={"synonyms": kept})})
 
 
 def _rank(proposals: list[Proposal], lessons: Sequence[Any]) -> list[Proposal]:

@@ -78,8 +78,11 @@ class PhraseEvidence:
             return _expr(fix.sql) in self._renders(shape, "groups")
         return True
 
-    def contradiction(self, fix: object, own_id: str) -> str | None:
-        """The first other train question that says the fix's phrase but whose answer means something else."""
+    def contradiction(self, fix: object, own_id: str, *, within: bool = False) -> str | None:
+        """The first other train question that says the fix's phrase but whose answer means something else.
+
+        `within`: the phrase also counts as said inside a longer phrase of the question (used for derived variants,
+        which no question asked for: "sold" in "units sold" must not become revenue)."""
         if isinstance(fix, AddSynonym):
             phrases = [fix.synonym]
         elif isinstance(fix, AddSqlSnippet):
@@ -89,7 +92,14 @@ class PhraseEvidence:
         for result, runs, shape in self.items:
             if result.id == own_id:
                 continue
-            said = [p for p in phrases if stems(p) in runs]
+            said = [p for p in phrases if _says(runs, stems(p), within)]
             if said and not self._consistent(fix, shape):
                 return f'train question {result.id} also says "{said[0]}" but its answer does not mean it that way'
         return None
+
+
+def _says(runs: set[tuple[str, ...]], words: tuple[str, ...], within: bool) -> bool:
+    if words in runs:
+        return True
+    n = len(words)
+    return within and n > 0 and any(run[i : i + n] == words for run in runs for i in range(len(run) - n + 1))

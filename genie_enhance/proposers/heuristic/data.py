@@ -97,8 +97,8 @@ class DataProbe:
         return self._values[key]
 
     def indexed_value(self, table: str, column: str, value: str) -> str | None:
-        """The stored value among the first 1024 distinct values a value dictionary would index (matched ignoring
-        case and punctuation), else None: entity matching cannot place a value it does not index."""
+        """The stored value among the ≤1024 most frequent distinct values a value dictionary would index (matched
+        ignoring case and punctuation), else None: entity matching cannot place a value it does not index."""
         key = (table.lower(), column.lower())
         if key not in self._indexed:
             try:

@@ -2,7 +2,9 @@
 
 - a filter is *named* by the question when its literal appears there ("in 2024", "North America", "over 1000");
   an unnamed filter is a business definition ("high-value", "cancelled") the space has to learn;
-- the measure phrase is the one after the aggregation or ranking cue, else the first business phrase;
+- the measure phrase is the one after the aggregation or ranking cue, else the first business phrase (without a
+  leading table name: "how much do customers spend" is measured by "spend"); a measure snippet's name keeps a
+  qualifier that closely follows it ("revenue … after discounts");
 - grouping phrases pair with the expected groupings in order (a ranked subject comes first);
 - a compared column pairs with the phrase before the comparison ("order amount over 1000").
 """
@@ -13,9 +15,10 @@ from datetime import date
 
 from genie_enhance.proposers.heuristic.case import FailureCase
 from genie_enhance.proposers.heuristic.shape import Aggregate, ColumnRef, Grouping, Predicate
-from genie_enhance.proposers.heuristic.terms import Run, mentions_number, mentions_text
+from genie_enhance.proposers.heuristic.terms import QUALIFIERS, Run, mentions_number, mentions_text
 
 MAX_PHRASE_WORDS = 4
+MAX_QUALIFIER_GAP = 3  # words between a measure phrase and its qualifier ("revenue did we make after discounts")
 _COMPARE_OPS = {">", ">=", "<", "<=", "between"}
 
 
@@ -77,7 +80,34 @@ def measure_run(case: FailureCase) -> Run | None:
     if usable(case, reading.measure):
         return reading.measure
     free = [r for r in reading.free_runs() if usable(case, r)]
-    return free[0] if free else None
+    return _without_subject(case, free[0]) if free else None
+
+
+def _without_subject(case: FailureCase, run: Run) -> Run:
+    """"how much do <customers spend>": leading words naming a table are who acts; the rest names the measure."""
+    reading = case.reading
+    cut = run.start
+    while cut < run.end and any(t.kind == "table" for t in reading.meanings.get(cut, [])):
+        cut += 1
+    rest = Run(cut, run.end)
+    return rest if run.start < cut < run.end and len(reading.unexplained(rest)) == run.end - cut else run
+
+
+def measure_phrase(case: FailureCase, run: Run) -> str:
+    """The measure phrase with the qualifier that closely follows it ("revenue [did we make] after discounts" →
+    "revenue after discounts"): the qualifier is what tells this measure from the plain word, and the same words in
+    order name it whatever sits between them."""
+    tokens, reading = case.reading.tokens, case.reading
+    for k in range(run.end, min(run.end + MAX_QUALIFIER_GAP + 1, len(tokens))):
+        if tokens[k].kind != "word":
+            break
+        if tokens[k].low in QUALIFIERS:
+            holder = next((r for r in reading.runs if r.start <= k < r.end), None)
+            qualifier = Run(k, holder.end) if holder is not None else None
+            if qualifier is not None and qualifier.end - k > 1 and usable(case, qualifier):
+                return f"{phrase(case, run)} {phrase(case, qualifier)}"
+            break
+    return phrase(case, run)
 
 
 def filter_run(case: FailureCase, exclude: set[Run]) -> Run | None:

@@ -74,16 +74,25 @@ class Reading:
         return sorted(runs, key=lambda r: (r.start < anchor, abs(r.start - anchor), r.start))
 
 
+_RANKING_SUPERLATIVES = ("highest", "lowest", "largest", "smallest", "biggest", "greatest")
+
+
 def _aggregate_cue(tokens: list[Token]) -> tuple[str, int, int] | None:
+    """The first aggregation cue; an explicit word beats the vague "how much" ("how much … on average" averages)."""
+    vague = None
     for i, tok in enumerate(tokens):
         nxt = tokens[i + 1].low if i + 1 < len(tokens) else ""
-        if tok.low == "how" and nxt in ("many", "much"):
-            return ("COUNT" if nxt == "many" else "SUM"), i, i + 2
-        if tok.low in ("number", "count") and nxt == "of":
+        if tok.low == "how" and nxt == "many":
             return "COUNT", i, i + 2
-        if tok.low in AGGREGATE_CUES and tok.low not in ("highest", "lowest", "largest", "smallest", "biggest", "greatest"):
+        if tok.low == "how" and nxt == "much":
+            vague = vague or ("SUM", i, i + 2)
+        elif tok.low in ("number", "count") and nxt == "of":
+            return "COUNT", i, i + 2
+        elif tok.low in AGGREGATE_CUES and tok.low not in _RANKING_SUPERLATIVES:
+            if vague is not None and AGGREGATE_CUES[tok.low] == "SUM":
+                return vague  # "how much … in total": the phrase after "how much" is still the measure
             return AGGREGATE_CUES[tok.low], i, i + 1
-    return None
+    return vague
 
 
 def _superlative(tokens: list[Token]) -> int | None:

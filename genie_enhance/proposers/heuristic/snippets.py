@@ -9,7 +9,9 @@
   count of a table the question never names ("the most active channels" counts messages);
 - an *expression* for a grouping that is a computed dimension (not a column and not a time grain).
 All SQL is table-qualified. When the space already holds a snippet with the same SQL, the fix reuses its name, so
-applying it only adds the new phrase as a synonym.
+applying it only adds the new phrase as a synonym. A snippet's synonyms include the phrase's natural variants
+(`morphology.py`) and, for a filter, the phrase without its table's name; the proposer drops any such derived
+name another train question contradicts.
 """
 
 from __future__ import annotations
@@ -17,19 +19,21 @@ from __future__ import annotations
 from sqlglot import exp
 
 from genie_enhance.proposers.heuristic.case import Candidate, FailureCase, Workbench
+from genie_enhance.proposers.heuristic.morphology import variants
 from genie_enhance.proposers.heuristic.phrases import (
     business_predicates,
     cue_mismatch,
     filter_run,
     generated_has_aggregate,
     main_aggregate,
+    measure_phrase,
     measure_run,
     phrase,
     usable,
 )
 from genie_enhance.proposers.heuristic.shape import Aggregate, render
 from genie_enhance.proposers.heuristic.synonyms import measure_synonym
-from genie_enhance.proposers.heuristic.terms import alias_of
+from genie_enhance.proposers.heuristic.terms import CLASSIFIER_NOUNS, alias_of, stem, stems
 from genie_enhance.proposers.heuristic.vocab import Target
 from genie_enhance.space.fixes import AddSqlSnippet
 from genie_enhance.space.lines import join_lines
@@ -54,18 +58,40 @@ def snippet_fix(bench: Workbench, kind: str, sql: str, term: str, instruction: s
     same = existing_snippet(bench, kind, sql)
     name = (getattr(same, "alias", None) or same.display_name or "") if same is not None else (
         term if kind == "filter" else alias_of(term))
-    if bench.vocab.conflicts(term, Target(kind, name=name)):
+    target = Target(kind, name=name)
+    if bench.vocab.conflicts(term, target):
         return None  # the phrase already means something else in this space
+    synonyms = [term, *(v for v in derived_names(bench, kind, term) if not bench.vocab.conflicts(v, target))]
     if same is not None:
         alias = getattr(same, "alias", None)
         return AddSqlSnippet(kind=kind, alias=alias if kind != "filter" else None, sql=join_lines(same.sql),
-                             display_name=same.display_name, synonyms=[term])
+                             display_name=same.display_name, synonyms=synonyms)
     alias = None if kind == "filter" else alias_of(term)
     if alias is not None:
         items = getattr(bench.space.instructions.sql_snippets, _SQL_KINDS[kind])
         if any((getattr(s, "alias", "") or "").lower() == alias for s in items):
             return None  # the name already means another SQL: a second meaning would only confuse
-    return AddSqlSnippet(kind=kind, alias=alias, sql=sql, display_name=term, synonyms=[term], instruction=instruction)
+    return AddSqlSnippet(kind=kind, alias=alias, sql=sql, display_name=term, synonyms=synonyms, instruction=instruction)
+
+
+def derived_names(bench: Workbench, kind: str, term: str) -> list[str]:
+    """Other names of a snippet's phrase: its natural variants, the phrase without a leading adverb, and, for a
+    filter, the phrase without a trailing table name or classifier noun ("enterprise customers" / "enterprise
+    segment" → "enterprise", "cancelled orders" → "cancelled" and its variants), since a filter qualifies its
+    table's rows however the question names them ("customers in the enterprise segment")."""
+    names = variants(term)
+    words = term.split()
+    if len(words) > 1 and words[0].endswith("ly") and len(words[0]) > 4:
+        names.append(" ".join(words[1:]))  # "currently active members" → "active members"
+    if kind == "filter":
+        cut = len(words)
+        while cut > 1 and (stem(words[cut - 1]) in CLASSIFIER_NOUNS or any(
+                t.kind == "table" for t in bench.schema_vocab.lookup(stems(words[cut - 1])))):
+            cut -= 1
+        if cut < len(words):
+            core = " ".join(words[:cut])
+            names += [core, *variants(core)]
+    return list(dict.fromkeys(n for n in names if stems(n) != stems(term)))
 
 
 def _condition(case: FailureCase, bench: Workbench) -> tuple[str, list[str]] | None:
@@ -162,7 +188,7 @@ def propose_measures(case: FailureCase, bench: Workbench) -> list[Candidate]:
     sql, rung, why = found
     if rung > 0 and not measure_synonym(case, bench):
         return []  # no synonym rung to climb from: the aggregate is named some other way (a join, a filter)
-    term = phrase(case, run)
+    term = measure_phrase(case, run)
     fix = snippet_fix(bench, "measure", sql, term, f"{term}: {sql}")
     if fix is None:
         return []

@@ -5,11 +5,14 @@ column — whose role the generated SQL did not fill with that column, the phras
 becomes a synonym of the column ("revenue" → `orders.amt_usd`, "customer segment" → `customers.seg_cd`). The phrase
 is the one next to the aggregation, ranking, grouping or comparison cue; a phrase that names a table (e.g. "region"
 for the `regions` table when the answer needs `regions.name`) is still taught, since the column is what it means.
+Derived names go along as separate candidates: a measure phrase's natural forms ("spend" → "spent") and a grouping
+phrase without its table's name ("customer segment" → "segment").
 """
 
 from __future__ import annotations
 
 from genie_enhance.proposers.heuristic.case import Candidate, FailureCase, Workbench
+from genie_enhance.proposers.heuristic.morphology import variants
 from genie_enhance.proposers.heuristic.phrases import (
     business_predicates,
     compared_runs,
@@ -24,7 +27,7 @@ from genie_enhance.proposers.heuristic.phrases import (
     phrase,
 )
 from genie_enhance.proposers.heuristic.shape import ColumnRef, render
-from genie_enhance.proposers.heuristic.terms import Run
+from genie_enhance.proposers.heuristic.terms import Run, stems
 from genie_enhance.proposers.heuristic.vocab import Target
 from genie_enhance.space.fixes import AddSynonym
 
@@ -52,8 +55,35 @@ def measure_synonym(case: FailureCase, bench: Workbench) -> list[Candidate]:
     if run is None or counts_related_table(case, bench, agg.plain, run):
         return []
     aspect = f"measure:{render(agg.node, case.expected, bench.names)}"
-    found = _synonym(bench, agg.plain, phrase(case, run), aspect, f"{agg.func} measure", case)
-    return [found] if found is not None else []
+    term = phrase(case, run)
+    found = _synonym(bench, agg.plain, term, aspect, f"{agg.func} measure", case)
+    if found is None:
+        return []
+    return [found, *_variant_synonyms(bench, agg.plain, term, aspect, f"{agg.func} measure", case)]
+
+
+def own_noun(bench: Workbench, ref: ColumnRef, term: str) -> str | None:
+    """"customer segment" → "segment": leading words naming the column's own table only say whose it is."""
+    words = term.split()
+    cut = 0
+    while cut < len(words) - 1 and any(t.kind == "table" and t.table == ref.table
+                                       for t in bench.schema_vocab.lookup(stems(words[cut]))):
+        cut += 1
+    return " ".join(words[cut:]) if cut else None
+
+
+def _variant_synonyms(bench: Workbench, ref: ColumnRef, term: str, aspect: str, role: str,
+                      case: FailureCase, derived: list[str | None] | None = None) -> list[Candidate]:
+    """Other names of a phrase — its natural forms ("sales amount" → "sell", "sold" …) or `derived` ones — each
+    its own candidate so that one contradicted by another train question is dropped alone."""
+    found = []
+    for variant in variants(term) if derived is None else [d for d in derived if d]:
+        candidate = _synonym(bench, ref, variant, f"{aspect}|{variant}", role, case)
+        if candidate is not None:
+            candidate.rationale += f'; "{variant}" is another name for "{term}"'
+            candidate.evidence["variant_of"] = term
+            found.append(candidate)
+    return found
 
 
 def counts_related_table(case: FailureCase, bench: Workbench, column: ColumnRef, run: Run) -> bool:
@@ -71,7 +101,12 @@ def propose_synonyms(case: FailureCase, bench: Workbench) -> list[Candidate]:
     extra = generated_extra_groups(case)
     for group, run in group_runs(case):
         if extra or not generated_groups_by(case, group.plain):
-            found.append(_synonym(bench, group.plain, phrase(case, run), f"group:{group.plain.short}", "grouping", case))
+            term, aspect = phrase(case, run), f"group:{group.plain.short}"
+            main = _synonym(bench, group.plain, term, aspect, "grouping", case)
+            found.append(main)
+            if main is not None:
+                found += _variant_synonyms(bench, group.plain, term, aspect, "grouping", case,
+                                           [own_noun(bench, group.plain, term)])
     for pred, run in compared_runs(case):
         if not generated_filters_on(case, pred.column, pred.op):
             found.append(_synonym(bench, pred.column, phrase(case, run), f"compare:{pred.column.short}",

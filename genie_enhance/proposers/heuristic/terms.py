@@ -37,6 +37,13 @@ TIME_WORDS = frozenset({
     "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
     "sep", "sept", "oct", "nov", "dec",
 })
+#: nouns that name a kind of grouping of rows, not the rows: "the enterprise <segment>", "the premium <tier>"
+CLASSIFIER_NOUNS = frozenset({
+    "segment", "category", "type", "status", "tier", "level", "class", "kind", "group", "role", "plan", "band",
+    "bucket", "grade", "rank",
+})
+#: words that qualify a measure right after it: "revenue <after discounts>", "price <excluding tax>"
+QUALIFIERS = frozenset({"after", "before", "excluding", "including", "without", "minus", "less", "net", "incl", "excl"})
 FILLERS = frozenset({"the", "a", "an", "of", "our", "my", "their", "its", "all", "distinct", "unique", "different"})
 KEYWORDS = frozenset(set(AGGREGATE_CUES) | GROUP_CUES | RANK_CUES | COMPARE_CUES | TIME_WORDS | {
     "number", "distinct", "unique", "different", "how", "many", "much",
@@ -63,7 +70,8 @@ class Token:
 
 
 def stem(word: str) -> str:
-    """A naive singular: categories→category, statuses→status, boxes→box, orders→order."""
+    """A naive singular: categories→category, statuses→status, boxes→box, safaris→safari, orders→order (the same
+    rules as the offline Genie's stemmer: phrases must meet on both sides)."""
     w = word.lower()
     if len(w) <= 3 or not w.isalpha():
         return w
@@ -71,7 +79,7 @@ def stem(word: str) -> str:
         return w[:-3] + "y"
     if w.endswith(("sses", "uses", "ches", "shes", "xes", "zes")):
         return w[:-2]
-    if w.endswith(("ss", "us", "is")):
+    if w.endswith(("ss", "us", "sis", "xis")) or (w.endswith("is") and len(w) <= 5):
         return w
     return w[:-1] if w.endswith("s") else w
 

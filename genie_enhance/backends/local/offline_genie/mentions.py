@@ -3,8 +3,10 @@
 Phrase matching is greedy: phrases matching more words first (a multi-word phrase may skip a few function or
 unknown words, at half a word's cost), then higher priority (see `vocabulary` for the order), then the
 earlier position. Phrases of the same span and strength tier (e.g. a table name and a column synonym) are kept
-together as one ambiguous mention; the question parser resolves them by role and context. Words no phrase explains are then matched against column and table
-descriptions: the object whose description shares the most of a run of such words wins (ties stay ambiguous).
+together as one ambiguous mention; the question parser resolves them by role and context. A table word right before
+a column of that table is one mention of the column ("customer city"). Words no phrase explains are then matched
+against column and table descriptions: the object whose description shares the most of a run of such words wins
+(ties stay ambiguous).
 """
 
 from __future__ import annotations
@@ -146,9 +148,27 @@ def _description_mentions(tokens: list[Token], vocab: Vocabulary, taken: set[int
     return found
 
 
+def _compounds(mentions: list[Mention]) -> list[Mention]:
+    """"<table> <column of that table>" ("customer city", "ticket priority") is that column: the table word only
+    says whose column it is, not a second thing to count or group by. A date column does not combine: "users
+    <registered>", "accounts <opened>" is a clause (when it happened), not a compound."""
+    ordered = sorted(mentions, key=lambda m: m.start)
+    out: list[Mention] = []
+    for m in ordered:
+        prev = out[-1] if out else None
+        owners = {t.table.key for t in prev.targets if t.kind == "table"} if prev is not None else set()
+        own = [(t, r) for t, r in zip(m.targets, m.ranks or [m.priority] * len(m.targets))
+               if t.kind == "column" and t.column.table_key in owners and t.column.category != "temporal"]
+        if prev is not None and prev.end == m.start and own and "table" not in m.kinds:
+            out[-1] = Mention(prev.start, m.end, [t for t, _ in own], max(r for _, r in own), [r for _, r in own])
+            continue
+        out.append(m)
+    return out
+
+
 def find_mentions(tokens: list[Token], vocab: Vocabulary) -> list[Mention]:
     """All mentions of a question, in question order."""
-    mentions = _greedy(_phrase_candidates(tokens, vocab))
+    mentions = _compounds(_greedy(_phrase_candidates(tokens, vocab)))
     taken = {i for m in mentions for i in range(m.start, m.end)}
     mentions += _description_mentions(tokens, vocab, taken)
     return sorted(mentions, key=lambda m: m.start)

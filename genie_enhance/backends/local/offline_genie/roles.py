@@ -153,16 +153,18 @@ class RoleChooser:
         """The date a time phrase at `pos` filters or groups on.
 
         A date/timestamp column the question names (nearest first); else one of a table named right before the
-        phrase ("orders placed in 2024"); else the measure's table, the groupings' and filters' tables, the named
+        phrase with nothing else named in between ("orders placed in 2024", not "clients spend in 2024": there
+        the measure is what happened in 2024); else the measure's table, the groupings' and filters' tables, the named
         tables, then the first table of the space that has one. Within a table, its first date/timestamp column.
         """
         dated = [(abs(m.start - pos), t.column) for m in self.mentions if _fit(t := self.choose(m, "date"), "date")]
         if dated:
             return min(dated, key=lambda d: d[0])[1]
         candidates: list[TableInfo] = []
-        near = [m for m in self.mentions if m.end <= pos and pos - m.end <= NEAR_TABLE_WORDS and m.first("table")]
-        if near:
-            candidates.append(near[-1].first("table").table)
+        before = [m for m in self.mentions if m.end <= pos]
+        last = max(before, key=lambda m: m.end) if before else None
+        if last is not None and pos - last.end <= NEAR_TABLE_WORDS and last.first("table"):
+            candidates.append(last.first("table").table)
         if intent.measure is not None:
             candidates += [self.vocab.tables[k] for k in intent.measure.tables]
         for d in intent.dims:

@@ -41,7 +41,8 @@ _CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
 def stem(word: str) -> str:
-    """A naive singular of a lower-case word: categories→category, statuses→status, boxes→box, orders→order."""
+    """A naive singular of a lower-case word: categories→category, statuses→status, boxes→box, safaris→safari,
+    orders→order (analysis, axis and short words such as "this" stay)."""
     w = word.lower()
     if len(w) <= 3 or not w.isalpha():
         return w
@@ -49,7 +50,7 @@ def stem(word: str) -> str:
         return w[:-3] + "y"
     if w.endswith(("sses", "uses", "ches", "shes", "xes", "zes")):
         return w[:-2]
-    if w.endswith(("ss", "us", "is")):
+    if w.endswith(("ss", "us", "sis", "xis")) or (w.endswith("is") and len(w) <= 5):
         return w
     if w.endswith("s"):
         return w[:-1]

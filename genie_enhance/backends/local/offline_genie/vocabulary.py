@@ -1,8 +1,8 @@
 """The compiled vocabulary of one space: which question phrases point at which tables, columns, snippets and values.
 
 Built from the space config, the warehouse schema (`Warehouse.catalog`) and, for columns with entity matching on,
-their distinct values (`Warehouse.distinct_values`, ≤1024 per column, values over 127 characters skipped — Genie's
-limits). It never sees benchmark SQL (the space's `benchmarks` section is ignored).
+their distinct values (`Warehouse.distinct_values`: the ≤1024 most frequent per column, values over 127 characters
+skipped — Genie's limits). It never sees benchmark SQL (the space's `benchmarks` section is ignored).
 
 Phrase priorities (higher wins when two phrases cover the same words; a longer phrase always wins first):
 snippet or instruction term (explicitly configured business vocabulary) > column synonym > stored value (entity

@@ -1,0 +1,61 @@
+"""Jobs: one iteration (the loop assets of one partition), the launchpad's campaign start, health, history."""
+
+from typing import Optional
+
+import dagster as dg
+
+from genie_enhance.defs.assets import LOOP
+from genie_enhance.defs.launch import launch_campaign
+from genie_enhance.defs.resources import RuntimeProvider
+from genie_enhance.errors import ConfigError
+
+ITERATION_JOB = "enhancement_iteration"
+START_JOB = "start_campaign"
+HEALTH_JOB = "health_check"
+HISTORY_JOB = "daily_history"
+
+iteration_job = dg.define_asset_job(
+    ITERATION_JOB, selection=dg.AssetSelection.groups(LOOP),
+    description="One iteration of a campaign: snapshot, score, propose, validate, apply, decide (one partition).",
+    tags={"genie_enhance/loop": "iteration"},
+)
+health_job = dg.define_asset_job(HEALTH_JOB, selection=dg.AssetSelection.assets("space_health"),
+                                 description="Score each space's live config; below target starts a campaign.")
+history_job = dg.define_asset_job(HISTORY_JOB, selection=dg.AssetSelection.assets("space_history"),
+                                  description="Roll up a day's campaigns and health checks per space.")
+
+
+class StartCampaignConfig(dg.Config):
+    """Launchpad config; unset values come from the space's entry in genie_enhance.yaml."""
+
+    space: Optional[str] = None  # default: the only configured space
+    target: Optional[float] = None
+    max_iterations: Optional[int] = None
+    holdout: Optional[float] = None
+    seed: Optional[int] = None
+    supersede_running: bool = False  # mark a still-running campaign of the space failed and start over
+
+
+@dg.op(name="new_campaign", description="Record a new campaign and add its first iteration partition; the "
+                                          "campaign sensor then drives it to its stop reason.")
+def new_campaign(context: dg.OpExecutionContext, config: StartCampaignConfig,
+                      genie: dg.ResourceParam[RuntimeProvider]) -> dg.Output[str]:
+    spaces = genie.space_keys()
+    space = config.space or (spaces[0] if len(spaces) == 1 else None)
+    if space is None:
+        raise ConfigError(f"start_campaign: config `space` is required (configured: {', '.join(spaces)})")
+    started = launch_campaign(
+        context.instance, context.run.run_id, genie, space, supersede_running=config.supersede_running,
+        target=config.target, max_iterations=config.max_iterations, holdout=config.holdout, seed=config.seed,
+    )
+    superseded = f" (superseded {started.superseded})" if started.superseded else ""
+    context.log.info(f"campaign {started.campaign_id} started for space {space}: first partition "
+                     f"{started.first_partition}{superseded}")
+    return dg.Output(started.campaign_id, metadata={"campaign": started.campaign_id, "space": space,
+                                                    "first_partition": started.first_partition})
+
+
+@dg.job(name=START_JOB, description="Start a campaign from the launchpad (space, target, max_iterations, holdout, "
+                                    "seed); the campaign sensor drives it.")
+def start_campaign_job() -> None:
+    new_campaign()
