@@ -114,3 +114,33 @@ def test_serving_route_without_an_upstream_is_not_found(make_emulator, workspace
     finally:
         rt.close()
     assert {r.status for r in emulator.requests("serving-chat")} == {404}
+
+
+def test_dagster_spaces_resource_uses_the_workspace_llm_and_scrubs_its_token(
+        make_emulator, upstream, workspace_env, tmp_path) -> None:
+    """A databricks space of genie_enhance.yaml gets the same LLM routing and secret scrubbing as the CLI."""
+    from dagster_duckdb import DuckDBResource
+
+    from genie_enhance.defs.resources import LLMResource, SpacesResource
+    from genie_enhance.engine.campaign import start_or_resume
+
+    emulator = make_emulator(options=EmulatorOptions(serving_upstream=upstream.base_url))
+    workspace_env(emulator)
+    bench = tmp_path / "bench.md"
+    bench.write_text("## q1\n**Question:** How many rows?\n```sql\nSELECT 1\n```\n", encoding="utf-8")
+    config = tmp_path / "genie_enhance.yaml"
+    config.write_text(
+        f"llm: {{mode: on}}\nspaces:\n  team:\n    backend: databricks\n    space_id: {SPACE_ID}\n"
+        f"    warehouse_id: {emulator.warehouse_id}\n    benchmarks: bench.md\n", encoding="utf-8")
+    tracking = tmp_path / "tracking.duckdb"
+    resource = SpacesResource(config_file=str(config), tracking_db=DuckDBResource(database=str(tracking)),
+                              llm=LLMResource())
+    rt = resource.runtime(resource.settings("team"))
+    try:
+        assert rt.llm.settings.base_url == emulator.host + "/serving-endpoints"
+        assert [m.name for m in rt.llm.settings.models] == [DEFAULT_SERVING_ENDPOINT]
+        campaign_id = start_or_resume(rt, new=True)
+        rt.tracking.record_event(campaign_id, "probe", f"token {TOKEN} must not be stored")
+    finally:
+        rt.close()
+    assert TOKEN.encode() not in tracking.read_bytes()

@@ -10,9 +10,7 @@ import typer
 from rich.table import Table
 
 from genie_enhance.cli.app import console, err_console
-from genie_enhance.backends.databricks.client import credential_secrets
-from genie_enhance.backends.databricks.llm import workspace_http_client, workspace_llm_settings
-from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend
+from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
 from genie_enhance.engine.campaign import IterationOutcome
 from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
 from genie_enhance.engine.steps import canonical_bytes
@@ -57,17 +55,8 @@ def _databricks_runtime(settings: CampaignSettings, out: Path, space_id: str | N
         raise ConfigError(f"--backend databricks needs {' and '.join(missing)}")
     backend = databricks_backend(space_id, warehouse_id, profile=profile, max_per_minute=settings.rate_per_minute,
                                  poll_interval_s=poll_interval_s)
-    client = backend.closer.client
     try:
-        llm_settings, http_client = None, None
-        if settings.use_llm:
-            llm_settings = workspace_llm_settings(client)
-            if llm_settings is None:
-                llm_settings = LLMSettings.from_env()
-            else:
-                http_client = workspace_http_client(client)
-        return build_runtime(settings, backend, out, llm_settings=llm_settings, progress=progress,
-                             secrets=credential_secrets(client), llm_http_client=http_client)
+        return workspace_runtime(settings, backend, out, progress=progress)
     except BaseException:
         backend.close()
         raise

@@ -30,10 +30,10 @@ import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from genie_enhance.engine.runtime import CampaignSettings
 from genie_enhance.errors import ConfigError
@@ -49,6 +49,14 @@ _SPACE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _yaml_switch(value: Any) -> Any:
+    """YAML 1.1 reads a bare `on`/`off` as a boolean; take it as the mode the user wrote."""
+    return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) else value
+
+
+LLMMode = Annotated[Literal["auto", "on", "off"], BeforeValidator(_yaml_switch)]
 
 
 class Limits(_Strict):
@@ -81,7 +89,7 @@ class SpaceConfig(_Strict):
     target: float = Field(0.9, ge=0, le=1)
     limits: Limits = Limits()
     out: Path | None = None  # reports and final config files of this space
-    llm: Literal["auto", "on", "off"] | None = None  # default: the file's llm.mode
+    llm: LLMMode | None = None  # default: the file's llm.mode
 
     @model_validator(mode="after")
     def _backend_fields(self) -> "SpaceConfig":
@@ -95,7 +103,7 @@ class SpaceConfig(_Strict):
 class LLMConfig(_Strict):
     """The OpenAI-compatible endpoint (key from OPENAI_API_KEY) and the models with their prices."""
 
-    mode: Literal["auto", "on", "off"] = "auto"
+    mode: LLMMode = "auto"
     base_url: str | None = None
     models: list[ModelSpec] = Field(default_factory=list)
 

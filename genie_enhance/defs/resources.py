@@ -19,7 +19,7 @@ from pydantic import PrivateAttr
 from genie_enhance.defs.config import ProjectConfig, SpaceConfig, demo_config, load_config
 from genie_enhance.demo.build import build_demo
 from genie_enhance.demo.space_configs import BARE_SPACE
-from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend
+from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
 from genie_enhance.engine.runtime import Backend, CampaignSettings, Runtime
 from genie_enhance.llm import LLMSettings
 from genie_enhance.llm.config import ModelSpec, spec_for
@@ -139,10 +139,16 @@ class SpacesResource(dg.ConfigurableResource):
         if key not in self._runtimes:
             project = self.project()
             backend = open_backend(project.space(settings.space_key), settings)
+            out, tracking = project.out_dir(settings.space_key), Path(self.tracking_db.database)
             try:
-                llm = self.llm.llm_settings() if settings.use_llm else None
-                self._runtimes[key] = build_runtime(settings, backend, project.out_dir(settings.space_key),
-                                                    llm_settings=llm, tracking_path=Path(self.tracking_db.database))
+                if backend.name == "databricks":
+                    explicit = self.llm.llm_settings if self.llm.base_url else None
+                    self._runtimes[key] = workspace_runtime(settings, backend, out, explicit_llm=explicit,
+                                                            tracking_path=tracking)
+                else:
+                    llm = self.llm.llm_settings() if settings.use_llm else None
+                    self._runtimes[key] = build_runtime(settings, backend, out, llm_settings=llm,
+                                                        tracking_path=tracking)
             except BaseException:
                 backend.close()
                 raise

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from genie_enhance.backends.databricks import open_databricks_backend
+from genie_enhance.backends.databricks.client import credential_secrets
+from genie_enhance.backends.databricks.llm import workspace_http_client, workspace_llm_settings
 from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
 from genie_enhance.backends.local.factory import open_local_backend
 from genie_enhance.backends.local.offline_genie import OfflineGenie
@@ -66,3 +68,22 @@ def build_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *
     return Runtime(settings=settings, backend=backend, tracking=tracking,
                    benchmarks=load_benchmarks(settings.benchmarks) if settings.benchmarks else [], proposers=proposers, llm=llm,
                    progress=progress, current=current)
+
+
+def workspace_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *,
+                      explicit_llm: Callable[[], LLMSettings] | None = None, progress: bool = False,
+                      tracking_path: Path | None = None) -> Runtime:
+    """A runtime over a Databricks backend: the workspace credentials are scrubbed from the tracking store, and
+    with the LLM on it is the workspace's serving endpoints (workspace auth per request) unless an explicit
+    endpoint is configured (`OPENAI_BASE_URL`, or `explicit_llm` — e.g. a base URL in genie_enhance.yaml)."""
+    client = backend.closer.client
+    llm_settings, http_client = None, None
+    if settings.use_llm:
+        llm_settings = explicit_llm() if explicit_llm is not None else workspace_llm_settings(client)
+        if llm_settings is None:
+            llm_settings = LLMSettings.from_env()
+        elif explicit_llm is None:
+            http_client = workspace_http_client(client)
+    return build_runtime(settings, backend, out_dir, llm_settings=llm_settings, progress=progress,
+                         secrets=credential_secrets(client), llm_http_client=http_client,
+                         tracking_path=tracking_path)
