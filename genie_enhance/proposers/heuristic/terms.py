@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from genie_enhance.words import stem  # noqa: F401  (re-exported: one stemmer for both sides)
+
 STOPWORDS = frozenset(
     """a an the of in on at for to from with and or is are was were be been being do does did what which who whom
     whose how many much list show me give display find tell all each every our my we i you us there that this these
@@ -67,21 +69,6 @@ class Token:
     def is_content(self) -> bool:
         """A word that can belong to a business phrase (not a stop, cue or time word)."""
         return self.kind == "word" and self.low not in STOPWORDS and self.low not in KEYWORDS and self.stem not in KEYWORDS
-
-
-def stem(word: str) -> str:
-    """A naive singular: categories→category, statuses→status, boxes→box, safaris→safari, orders→order (the same
-    rules as the offline Genie's stemmer: phrases must meet on both sides)."""
-    w = word.lower()
-    if len(w) <= 3 or not w.isalpha():
-        return w
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith(("sses", "uses", "ches", "shes", "xes", "zes")):
-        return w[:-2]
-    if w.endswith(("ss", "us", "sis", "xis")) or (w.endswith("is") and len(w) <= 5):
-        return w
-    return w[:-1] if w.endswith("s") else w
 
 
 def tokenize(text: str) -> list[Token]:

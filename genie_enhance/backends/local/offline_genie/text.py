@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from genie_enhance.words import stem  # noqa: F401  (re-exported: one stemmer for both sides)
+
 STOPWORDS = frozenset(
     """a an the of in on at for to from with and or is are was were be been being do does did what which who whom
     whose how many much list show me give display find tell all each every our my we i you there that this these
@@ -38,23 +40,6 @@ _TOKEN_RE = re.compile(
     r"|(?P<word>[^\W\d_](?:[^\W_]|')*)",
 )
 _CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-
-
-def stem(word: str) -> str:
-    """A naive singular of a lower-case word: categories→category, statuses→status, boxes→box, safaris→safari,
-    orders→order (analysis, axis and short words such as "this" stay)."""
-    w = word.lower()
-    if len(w) <= 3 or not w.isalpha():
-        return w
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith(("sses", "uses", "ches", "shes", "xes", "zes")):
-        return w[:-2]
-    if w.endswith(("ss", "us", "sis", "xis")) or (w.endswith("is") and len(w) <= 5):
-        return w
-    if w.endswith("s"):
-        return w[:-1]
-    return w
 
 
 @dataclass(frozen=True)
