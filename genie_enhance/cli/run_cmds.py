@@ -28,6 +28,10 @@ from genie_enhance.tracking.report import render_report
 
 BackendOpt = typer.Option("local", "--backend", help="local (DuckDB + offline Genie) or databricks")
 OutOpt = typer.Option(Path("out"), "--out", help="directory for tracking.duckdb, report.html, final_space.json")
+WarehouseOpt = typer.Option(None, "--warehouse", help="DuckDB file (local backend)")
+SpaceOpt = typer.Option(None, "--space", help="space JSON file (local backend); edited in place")
+SpaceIdOpt = typer.Option(None, "--space-id", help="Genie space id (databricks backend)")
+WarehouseIdOpt = typer.Option(None, "--warehouse-id", help="SQL warehouse id (databricks backend)")
 ProfileOpt = typer.Option(None, "--profile", help="Databricks config profile (default: DATABRICKS_* variables, "
                           "then the DEFAULT profile)")
 PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="seconds between status polls of a Genie message "
@@ -38,10 +42,10 @@ PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="seconds between 
 def run(
     benchmarks: Path = typer.Option(..., "--benchmarks", help="markdown/JSON benchmark file or directory"),
     backend: str = BackendOpt,
-    warehouse: Optional[Path] = typer.Option(None, "--warehouse", help="DuckDB file (local backend)"),
-    space: Optional[Path] = typer.Option(None, "--space", help="space JSON file (local backend); edited in place"),
-    space_id: Optional[str] = typer.Option(None, "--space-id", help="Genie space id (databricks backend)"),
-    warehouse_id: Optional[str] = typer.Option(None, "--warehouse-id", help="SQL warehouse id (databricks backend)"),
+    warehouse: Optional[Path] = WarehouseOpt,
+    space: Optional[Path] = SpaceOpt,
+    space_id: Optional[str] = SpaceIdOpt,
+    warehouse_id: Optional[str] = WarehouseIdOpt,
     catalog: Optional[str] = typer.Option(None, "--catalog", help="catalog name the DuckDB file is attached as"),
     target: float = typer.Option(0.9, "--target", min=0, max=1),
     max_iterations: int = typer.Option(6, "--max-iterations", min=1),
@@ -144,10 +148,10 @@ def _version_bytes(store: TrackingStore, ref: str) -> bytes:
 def rollback(
     to: str = typer.Option(..., "--to", help="version id to restore (see `report` or the tracking store)"),
     backend: str = BackendOpt,
-    warehouse: Optional[Path] = typer.Option(None, "--warehouse"),
-    space: Optional[Path] = typer.Option(None, "--space"),
-    space_id: Optional[str] = typer.Option(None, "--space-id"),
-    warehouse_id: Optional[str] = typer.Option(None, "--warehouse-id"),
+    warehouse: Optional[Path] = WarehouseOpt,
+    space: Optional[Path] = SpaceOpt,
+    space_id: Optional[str] = SpaceIdOpt,
+    warehouse_id: Optional[str] = WarehouseIdOpt,
     profile: Optional[str] = ProfileOpt,
     out: Path = OutOpt,
 ) -> None:
@@ -167,10 +171,10 @@ def rollback(
 def apply_cmd(
     proposal: Path = typer.Option(..., "--proposal", help="proposal file written by `run --dry-run`"),
     backend: str = BackendOpt,
-    warehouse: Optional[Path] = typer.Option(None, "--warehouse"),
-    space: Optional[Path] = typer.Option(None, "--space"),
-    space_id: Optional[str] = typer.Option(None, "--space-id"),
-    warehouse_id: Optional[str] = typer.Option(None, "--warehouse-id"),
+    warehouse: Optional[Path] = WarehouseOpt,
+    space: Optional[Path] = SpaceOpt,
+    space_id: Optional[str] = SpaceIdOpt,
+    warehouse_id: Optional[str] = WarehouseIdOpt,
     profile: Optional[str] = ProfileOpt,
     out: Path = OutOpt,
     as_json: bool = typer.Option(False, "--json"),
