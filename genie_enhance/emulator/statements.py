@@ -14,12 +14,10 @@ import datetime as dt
 import json
 import math
 import re
-import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import duckdb
 from sqlglot import exp
 
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
@@ -141,28 +139,19 @@ class EmulatorWarehouse(DuckDBWarehouse):
 
     def run(self, sql: str, limit: int | None = None) -> Tabular:
         """Run one read-only statement; at most `limit` rows (flagging `truncated` when there were more)."""
-        duck_sql = self._transpile(sql)
-        cur = self._cursor()
-        timer = threading.Timer(self.timeout_s, cur.interrupt) if self.timeout_s else None
-        try:
-            if timer:
-                timer.start()
-            rel = cur.sql(duck_sql)
-            if rel is None:
-                raise SqlExecutionError("statement returned no result set", sql=sql, sql_state="42000")
+        with self._relation(self._transpile(sql), sql) as rel:
             names, types = list(rel.columns), [str(t) for t in rel.types]
             rows = (rel.limit(limit + 1) if limit is not None else rel).fetchall()
-        except duckdb.InterruptException as exc:
-            raise SqlExecutionError(f"query timed out after {self.timeout_s}s", sql=sql, sql_state=SQL_STATES["TIMEOUT"]) from exc
-        except duckdb.Error as exc:
-            kind = type(exc).__name__
-            raise SqlExecutionError(f"[{kind}] {str(exc).splitlines()[0]}", sql=sql, sql_state=SQL_STATES.get(kind, "XX000")) from exc
-        finally:
-            if timer:
-                timer.cancel()
-            cur.close()
         truncated = limit is not None and len(rows) > limit
         return Tabular(names, types, rows[:limit] if limit is not None else rows, truncated)
+
+    def _failure(self, kind: str, message: str, sql: str) -> SqlExecutionError:
+        """Databricks-style: a SQLSTATE, and the error class in the message."""
+        if kind == "NO_RESULT":
+            return SqlExecutionError(message, sql=sql, sql_state="42000")
+        if kind == "TIMEOUT":
+            return SqlExecutionError(message, sql=sql, sql_state=SQL_STATES["TIMEOUT"])
+        return SqlExecutionError(f"[{kind}] {message}", sql=sql, sql_state=SQL_STATES.get(kind, "XX000"))
 
     def _transpile(self, sql: str) -> str:
         try:

@@ -8,8 +8,9 @@ before it runs. One parent connection per warehouse; each call uses its own curs
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
 
 import duckdb
 
@@ -47,8 +48,10 @@ class DuckDBWarehouse:
         cur.execute(f"USE {_quote(self.catalog_name)}")  # cursors do not inherit the parent's USE
         return cur
 
-    def execute(self, sql: str, limit: int | None = None) -> ResultSet:
-        duck_sql = to_duckdb(sql)  # raises ReadOnlySqlError / SqlParseError before anything runs
+    @contextmanager
+    def _relation(self, duck_sql: str, sql: str) -> Iterator[duckdb.DuckDBPyRelation]:
+        """The relation of one statement on its own cursor, interrupted after `timeout_s`; whatever fails inside
+        the block (running or fetching) becomes the `SqlExecutionError` of `_failure`."""
         cur = self._cursor()
         timer = threading.Timer(self.timeout_s, cur.interrupt) if self.timeout_s else None
         try:
@@ -56,18 +59,26 @@ class DuckDBWarehouse:
                 timer.start()
             rel = cur.sql(duck_sql)
             if rel is None:
-                raise SqlExecutionError("statement returned no result set", sql=sql)
-            types = [str(t) for t in rel.types]
-            fetched = rel.limit(limit + 1) if limit is not None else rel
-            frame = fetched.df()
+                raise self._failure("NO_RESULT", "statement returned no result set", sql)
+            yield rel
         except duckdb.InterruptException as exc:
-            raise SqlExecutionError(f"query timed out after {self.timeout_s}s", sql=sql, sql_state="TIMEOUT") from exc
+            raise self._failure("TIMEOUT", f"query timed out after {self.timeout_s}s", sql) from exc
         except duckdb.Error as exc:
-            raise SqlExecutionError(str(exc).splitlines()[0], sql=sql, sql_state=type(exc).__name__) from exc
+            raise self._failure(type(exc).__name__, str(exc).splitlines()[0], sql) from exc
         finally:
             if timer:
                 timer.cancel()
             cur.close()
+
+    def _failure(self, kind: str, message: str, sql: str) -> SqlExecutionError:
+        """The error of a failed statement; `kind` is NO_RESULT, TIMEOUT or the DuckDB exception class name."""
+        return SqlExecutionError(message, sql=sql, sql_state=None if kind == "NO_RESULT" else kind)
+
+    def execute(self, sql: str, limit: int | None = None) -> ResultSet:
+        duck_sql = to_duckdb(sql)  # raises ReadOnlySqlError / SqlParseError before anything runs
+        with self._relation(duck_sql, sql) as rel:
+            types = [str(t) for t in rel.types]
+            frame = (rel.limit(limit + 1) if limit is not None else rel).df()
         truncated = limit is not None and len(frame) > limit
         if truncated:
             frame = frame.iloc[:limit]
