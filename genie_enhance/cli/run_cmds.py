@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -18,7 +20,7 @@ from genie_enhance.cli.campaign_io import (
 )
 from genie_enhance.engine.native_eval import native_for_campaign
 from genie_enhance.engine.review import apply_proposal, dry_run
-from genie_enhance.engine.runtime import CampaignSettings, out_paths
+from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
 from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.versions import config_diff, rollback_to
 from genie_enhance.errors import GenieEnhanceError
@@ -156,14 +158,9 @@ def rollback(
     out: Path = OutOpt,
 ) -> None:
     """Restore a recorded config version's exact bytes on the live space."""
-    rt = _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile)
-    try:
+    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile) as rt:
         latest = rt.tracking.latest_campaign(rt.settings.space_key)
         etag = rollback_to(rt, to, latest.campaign_id if latest else None)
-    except GenieEnhanceError as exc:
-        fail(exc)
-    finally:
-        rt.close()
     console.print(f"restored version {to} (etag {etag})")
 
 
@@ -180,13 +177,8 @@ def apply_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Re-validate a reviewed proposal against the live config and etag, then apply it as one batch."""
-    rt = _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile)
-    try:
+    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile) as rt:
         outcome = apply_proposal(rt, proposal)
-    except GenieEnhanceError as exc:
-        fail(exc)
-    finally:
-        rt.close()
     if as_json:
         print(json.dumps(outcome))
         return
@@ -198,10 +190,19 @@ def apply_cmd(
         err_console.print("note: the live config changed since the proposal; fixes were re-validated against it")
 
 
-def _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile=None):
+@contextmanager
+def _admin_runtime(backend: str, warehouse: Path | None, space: Path | None, space_id: str | None,
+                   warehouse_id: str | None, out: Path, profile: str | None = None) -> Iterator[Runtime]:
+    """The live space of a one-off admin command (no benchmarks): errors become one clear line, and it is closed."""
     settings = CampaignSettings(space_key=_space_key(space, space_id), backend=backend, benchmarks="", holdout=0)
     try:
-        return open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
-                            warehouse_id=warehouse_id, benchmarks_required=False, profile=profile)
+        rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
+                          warehouse_id=warehouse_id, benchmarks_required=False, profile=profile)
     except (GenieEnhanceError, FileNotFoundError, ValueError) as exc:
         fail(exc)
+    try:
+        yield rt
+    except GenieEnhanceError as exc:
+        fail(exc)
+    finally:
+        rt.close()
