@@ -8,21 +8,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.syntax import Syntax
 from rich.table import Table
 
-from genie_enhance.backends.databricks import DatabricksBackend, DatabricksBackendError, open_databricks_backend
 from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
 from genie_enhance.backends.local.factory import LocalBackend, open_local_backend
 from genie_enhance.backends.protocols import AnswerStatus, ResultSet
 from genie_enhance.benchmarks import load_benchmarks, split_benchmarks
 from genie_enhance.cli.app import app, console, err_console
 from genie_enhance.engine.native_eval import OurVerdict, compare_native, native_ids
-from genie_enhance.errors import BenchmarkError, ConfigError, GenieEnhanceError, SpaceFormatError
+from genie_enhance.errors import BenchmarkError, ConfigError, GenieEnhanceError, ServiceError, SpaceFormatError
 from genie_enhance.scoring.runner import ScoreReport, score_benchmarks
 from genie_enhance.scoring.verdicts import CompareOptions
+
+if TYPE_CHECKING:  # databricks-sdk is heavy: imported only when a workspace is used
+    from genie_enhance.backends.databricks import DatabricksBackend
 
 ASK_ROWS = 20
 
@@ -49,7 +52,7 @@ def _user_errors() -> Iterator[None]:
         yield
     except SpaceFormatError as exc:
         raise _exit(f"{exc.source}: invalid Genie space: {'; '.join(exc.problems)}") from None
-    except (BenchmarkError, ConfigError, FileNotFoundError, DatabricksBackendError) as exc:
+    except (BenchmarkError, ConfigError, FileNotFoundError, ServiceError) as exc:
         raise _exit(f"error: {exc}") from None
 
 
@@ -61,6 +64,8 @@ def _open_backend(backend: Backend, warehouse: Path | None, space: Path | None, 
                    if not value]
         if missing:
             raise _exit(f"error: --backend databricks needs {' and '.join(missing)}")
+        from genie_enhance.backends.databricks import open_databricks_backend
+
         with _user_errors():
             return open_databricks_backend(
                 remote.space_id, remote.warehouse_id, profile=remote.profile, poll_interval_s=remote.poll_interval_s,
@@ -191,7 +196,7 @@ def _native(backend: DatabricksBackend, questions: list, report: ScoreReport) ->
     ours = [OurVerdict(id=q.id, question=q.question, verdict=q.verdict.value) for q in report.questions]
     try:
         return compare_native(ours, backend.native_eval(ids))
-    except DatabricksBackendError as exc:
+    except ServiceError as exc:
         raise _exit(f"error: Genie's benchmark evaluation failed: {exc}") from None
 
 

@@ -8,11 +8,10 @@ needs_review): a service failure or a broken benchmark on either side says nothi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from genie_enhance.backends.databricks.native_eval import NativeEvalRun
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.summary import final_iteration
@@ -21,8 +20,11 @@ from genie_enhance.scoring.verdicts import Verdict
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import version_id_for
 
+if TYPE_CHECKING:  # databricks-sdk is heavy: not imported by local runs
+    from genie_enhance.backends.databricks.native_eval import NativeEvalRun
+
 GRADED = frozenset({Verdict.PASS.value, Verdict.FAIL.value, Verdict.NEEDS_REVIEW.value})
-Evaluate = Callable[[Sequence[str]], NativeEvalRun]
+Evaluate = Callable[[Sequence[str]], "NativeEvalRun"]
 
 
 class OurVerdict(BaseModel):
