@@ -2,7 +2,7 @@
 
 Why it is built defensively: a model's output is a suggestion, never trusted. Every item of the reply is parsed
 on its own (`llm_reply.parse_item`), must target failing *train* questions that were shown to the model (an
-unknown id means a hallucination or a leak), must not be a fix reverted earlier in the campaign, and must apply
+unknown id means a hallucination or a leak), must not be a fix reverted or found invalid earlier in the campaign, and must apply
 to the current space and change it; anything else is dropped with the reason (`last_rejections`). An endpoint
 that is down or a spent budget yields no proposals and a recorded reason (`last_error`), never an exception
 that stops the loop. Every call goes through `LLMClient` with `purpose="propose"`, so its cost lands in
@@ -264,7 +264,8 @@ class LLMProposer:
                                    "train questions shown (holdout or unknown): dropped")
         key = parsed.fix.key
         if key in ctx.blocked_keys:
-            return Rejection(item, f"{parsed.fix.describe()}: was reverted earlier in this campaign (blocked)")
+            why = ctx.blocked_reasons.get(key, "reverted earlier in this campaign")
+            return Rejection(item, f"{parsed.fix.describe()}: blocked, {why}")
         if key in seen:
             return Rejection(item, f"{parsed.fix.describe()}: duplicate of a fix already proposed")
         try:
