@@ -29,7 +29,7 @@ from sqlglot.optimizer.canonicalize_internal_names import canonicalize_internal_
 from genie_enhance.errors import ReadOnlySqlError, SqlParseError
 from genie_enhance.sql import DIALECT, ensure_read_only
 
-_COMMUTATIVE = (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.NullSafeNEQ, exp.Add, exp.Mul)
+_COMMUTATIVE = (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.NullSafeNEQ)
 _FLIPPED = {exp.GT: exp.LT, exp.GTE: exp.LTE}
 _NOT_CONSTANT = (exp.Column, exp.Star, exp.AggFunc, exp.Window, exp.Subquery, exp.Select, exp.Placeholder)
 _INNER_KINDS = {"", "INNER", "CROSS"}
@@ -56,8 +56,8 @@ class SqlCanonicalizer:
             parts = identifier.lower().split(".")
             for i in range(len(parts)):
                 self._names.setdefault(".".join(parts[i:]), set()).add(".".join(parts))
-            if len(parts) == 3:
-                cols = {c.lower(): t or "UNKNOWN" for c, t in (columns or {}).get(identifier.lower(), {}).items()}
+            cols = {c.lower(): t or "UNKNOWN" for c, t in (columns or {}).get(identifier.lower(), {}).items()}
+            if len(parts) == 3 and cols:  # sqlglot refuses a table without columns: an unknown table it is then
                 schema.setdefault(parts[0], {}).setdefault(parts[1], {})[parts[2]] = cols
         self._schema = schema
 
@@ -108,7 +108,7 @@ def _rewritten(tree: exp.Expression, *, abstract: bool) -> exp.Expression:
         ident.set("quoted", False)
     for select in list(tree.find_all(exp.Select)):
         _resolve_output_aliases(select)
-    tree = tree.transform(_equivalent)
+    tree = _bottom_up(tree, _equivalent)
     _name_aliases_after_tables(tree)
     for select in list(tree.find_all(exp.Select)):
         _drop_constant_items(select)
@@ -214,25 +214,33 @@ def _flatten_inner_joins(select: exp.Select) -> None:
     sources = sorted([source.this, *(j.this for j in joins)], key=lambda s: s.sql(dialect=DIALECT))
     select.set("from_", exp.From(this=sources[0]))
     select.set("joins", [exp.Join(this=s) for s in sources[1:]])
-    select.set("where", exp.Where(this=exp.and_(*conditions)) if conditions else None)
+    select.set("where", exp.Where(this=_chain(exp.And, conditions)) if conditions else None)
 
 
 def _ordered(node: exp.Expression) -> exp.Expression:
     """Operands of commutative operators in one order (by their text)."""
-    if isinstance(node, exp.Connector):
-        parts = sorted(node.flatten(), key=lambda p: p.sql(dialect=DIALECT))
-        joined = parts[0]
-        for part in parts[1:]:
-            joined = type(node)(this=joined, expression=part)
-        return joined
+    if isinstance(node, (exp.Connector, exp.Add, exp.Mul)):
+        return _chain(type(node), sorted(_operands(node, type(node)), key=lambda p: p.sql(dialect=DIALECT)))
     if isinstance(node, _COMMUTATIVE):
-        parts = list(node.flatten()) if isinstance(node, (exp.Add, exp.Mul)) else [node.this, node.expression]
-        parts.sort(key=lambda p: p.sql(dialect=DIALECT))
-        joined = parts[0]
-        for part in parts[1:]:
-            joined = type(node)(this=joined, expression=part)
-        return joined
+        return _chain(type(node), sorted([node.this, node.expression], key=lambda p: p.sql(dialect=DIALECT)))
     return node
+
+
+def _operands(node: exp.Expression, kind: type[exp.Expression]) -> list[exp.Expression]:
+    """The operands of a chain of `kind` (`a AND (b AND c)` → a, b, c), through parentheses."""
+    inner = node.unnest() if isinstance(node, exp.Paren) else node
+    if isinstance(inner, kind):
+        return [*_operands(inner.this, kind), *_operands(inner.expression, kind)]
+    return [node]
+
+
+def _chain(kind: type[exp.Expression], parts: list[exp.Expression]) -> exp.Expression:
+    """`parts` joined left to right by the binary operator `kind` (no parentheses added)."""
+    flat = [op for part in parts for op in _operands(part, kind)]
+    joined = flat[0]
+    for part in flat[1:]:
+        joined = kind(this=joined, expression=part)
+    return joined
 
 
 def _inner_selects(tree: exp.Expression) -> list[exp.Expression]:
