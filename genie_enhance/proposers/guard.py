@@ -39,7 +39,7 @@ from genie_enhance.proposers.base import Proposal
 from genie_enhance.proposers.heuristic.terms import mentions_text
 from genie_enhance.proposers.leak_questions import QuestionForm, QuestionNormalizer, fold_text
 from genie_enhance.proposers.leak_results import ResultMatcher
-from genie_enhance.proposers.leak_sql import CanonicalSql, SqlCanonicalizer
+from genie_enhance.proposers.leak_sql import CanonicalSql, canonicalizer_for
 from genie_enhance.space.fixes import AddExampleSql, Fix
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace, SqlParameter
@@ -50,6 +50,7 @@ LINE_FIELDS = {"question", "sql", "description", "content", "usage_guidance", "i
 QUESTION_FIELDS = {"question"}
 MIN_DISTINCT_WORDS = 3
 MIN_QUOTED_SQL_CHARS = 20
+_HAS_QUERY = re.compile(r"\bselect\b", re.IGNORECASE)  # every query has one: texts without it are not parsed
 _QUERY_START = re.compile(r"\b(select|with)\b", re.IGNORECASE)
 _MAX_EMBEDDED_QUERIES = 4
 
@@ -123,7 +124,7 @@ class _Holdout:
 def _embedded_queries(text: str) -> list[str]:
     """The queries a text holds: itself when it is one; else its sub-queries (a snippet expression such as
     `SUM((SELECT …))`), or queries starting inside prose ("Typical query: SELECT …")."""
-    if not _QUERY_START.search(text):
+    if not _HAS_QUERY.search(text):
         return []
     try:
         ensure_read_only(text)
@@ -180,7 +181,7 @@ class LeakageGuard:
     ) -> None:
         self.overlap = overlap
         self.results = results
-        self.sql = SqlCanonicalizer({*(t.lower() for t in tables), *benchmark_tables(holdout)}, columns)
+        self.sql = canonicalizer_for({*(t.lower() for t in tables), *benchmark_tables(holdout)}, columns)
         self.questions = QuestionNormalizer(entity_values)
         self.holdout = [self._holdout(b) for b in holdout]
         self.tally: Counter[Rule] = Counter()

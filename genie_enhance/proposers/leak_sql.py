@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -33,6 +34,7 @@ _COMMUTATIVE = (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.NullSafeNEQ)
 _FLIPPED = {exp.GT: exp.LT, exp.GTE: exp.LTE}
 _NOT_CONSTANT = (exp.Column, exp.Star, exp.AggFunc, exp.Window, exp.Subquery, exp.Select, exp.Placeholder)
 _INNER_KINDS = {"", "INNER", "CROSS"}
+_MEMO_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,18 @@ class SqlCanonicalizer:
             if len(parts) == 3 and cols:  # sqlglot refuses a table without columns: an unknown table it is then
                 schema.setdefault(parts[0], {}).setdefault(parts[1], {})[parts[2]] = cols
         self._schema = schema
+        self._memo: dict[str, CanonicalSql | None] = {}
 
     def canonical(self, sql: str) -> CanonicalSql | None:
-        """The canonical forms of `sql`, or None when it is not one read-only query."""
+        """The canonical forms of `sql`, or None when it is not one read-only query (memoized: the optimizer
+        costs tens of milliseconds a query, and the holdout's queries are asked for every iteration)."""
+        if sql not in self._memo:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[sql] = self._canonical(sql)
+        return self._memo[sql]
+
+    def _canonical(self, sql: str) -> CanonicalSql | None:
         try:
             tree = ensure_read_only(sql)
         except (SqlParseError, ReadOnlySqlError):
@@ -99,6 +110,22 @@ class SqlCanonicalizer:
             return canonicalize_internal_names(tree)
         except (SqlglotError, AttributeError, KeyError, TypeError, ValueError, RecursionError):
             return tree
+
+
+@lru_cache(maxsize=8)
+def shared_canonicalizer(tables: frozenset[str], columns: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+                         ) -> SqlCanonicalizer:
+    """One canonicalizer (and its memo) per set of tables and columns: a campaign's guards, built per iteration
+    over the same tables, share the canonical forms of the holdout's queries."""
+    return SqlCanonicalizer(tables, {table: dict(cols) for table, cols in columns})
+
+
+def canonicalizer_for(tables: Iterable[str], columns: Mapping[str, Mapping[str, str]] | None = None) -> SqlCanonicalizer:
+    """`shared_canonicalizer` for plain arguments."""
+    names = frozenset(t.lower() for t in tables)
+    cols = tuple(sorted((t.lower(), tuple(sorted((c.lower(), ty or "") for c, ty in v.items())))
+                        for t, v in (columns or {}).items() if t.lower() in names))
+    return shared_canonicalizer(names, cols)
 
 
 # ----------------------------------------------------------------------------------------------- rewrites
