@@ -53,10 +53,10 @@ def entity_values(rt: Runtime) -> list[str]:
     return rt.entity_values
 
 
-def build_guard(rt: Runtime, space: SerializedSpace, holdout: list[Benchmark] | None = None) -> LeakageGuard:
+def build_guard(rt: Runtime, space: SerializedSpace) -> LeakageGuard:
     """The full guard for proposals on `space`: canonical SQL against its tables and columns, questions with the
     warehouse's values normalized, and the result rule over the holdout's expected results of this version."""
-    holdout = rt.split.holdout if holdout is None else holdout
+    holdout = rt.split.holdout
     tables = [t.identifier for t in space.all_tables()]
     version = version_id_for(space_to_json(space).encode("utf-8"))
     options = rt.settings.compare_options()
