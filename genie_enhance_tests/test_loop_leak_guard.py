@@ -138,3 +138,35 @@ def test_run_json_and_the_report_count_what_the_guard_stopped(leak_run: LeakRun)
     assert guard["final_check"]["leaks"] == 0
     report = Path(leak_run.summary["report"]).read_text(encoding="utf-8")
     assert "Leakage guard" in report and "question_form" in report and "stopped 3" in report
+
+
+def test_a_leak_already_in_the_starting_config_is_reported_as_such(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+    """The final-space check runs at the end of every campaign (here the engine's own loop, no Dagster): a holdout
+    example a person put in the space before the campaign is found, attributed to the starting config, counted in
+    the summary and listed in the report."""
+    from genie_enhance.engine.build import build_runtime, local_backend
+    from genie_enhance.engine.campaign import run_campaign
+    from genie_enhance.engine.runtime import CampaignSettings
+    from genie_enhance.engine.summary import campaign_summary
+    from genie_enhance.space.io import space_to_json
+    from genie_enhance.tracking.report import render_report
+
+    world = make_world(tmp_path, demo_db, derived=True)
+    (world.benchmarks / "holdout.md").write_text(HOLDOUT_BENCHMARK, encoding="utf-8")
+    planted = AddExampleSql(question="Loyal customers of a year?", sql=BACKTICKED).apply(load_space(world.space))
+    world.space.write_text(space_to_json(planted), encoding="utf-8")
+    settings = CampaignSettings(space_key="leak", benchmarks=str(world.benchmarks), holdout=float(HOLDOUT),
+                                seed=int(SEED), max_iterations=1)
+    rt = build_runtime(settings, local_backend(world.warehouse, world.space), world.out)
+    try:
+        cid = run_campaign(rt)
+        final = campaign_summary(rt, cid, final_space=None, report=None)["leak_guard"]["final_check"]
+        report = render_report(rt.tracking, cid, world.out / "report.html").read_text(encoding="utf-8")
+    finally:
+        rt.close()
+    assert final["leaks"] >= 1 and final["added"] == 0 and final["rules"].get("sql", 0) >= 1
+    [check] = [e for e in rt.tracking.events(cid) if e.kind == "leak_check"]
+    assert all(leak["in_base"] for leak in check.data["leaks"])
+    assert "instructions.example_question_sqls[0].sql" in {leak["path"] for leak in check.data["leaks"]}
+    assert "already in its starting config" in check.message
+    assert 'id="leak-table"' in report and "example_question_sqls[0].sql" in report
