@@ -22,12 +22,12 @@ from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.proposers.guard import assert_no_leakage, distinctive_literals
 from genie_enhance.space.fixes import AddExampleSql, SetColumnDescription
-from genie_enhance.space.io import load_space, parse_space
-from genie_enhance.tracking import TrackingStore
+from genie_enhance.space.io import load_space, parse_space, space_to_json
+from genie_enhance.tracking import TrackingStore, version_id_for
 
 SUMMARY_KEYS = {"campaign", "stop_reason", "iterations", "initial", "final", "best_version", "fixes_applied",
                 "fixes_rejected", "rollbacks", "genie_calls", "llm_calls", "cost_usd", "holdout_ids", "final_space",
-                "report"}
+                "report", "leak_guard"}
 
 
 @dataclass
@@ -71,6 +71,18 @@ def test_no_holdout_question_sql_or_literal_reaches_any_applied_config(demo_run:
     for version in versions:
         space = parse_space(store.version_bytes(version.version_id).decode("utf-8"))
         assert assert_no_leakage(space, split.holdout, split.train) == [], version.version_id
+
+
+def test_the_campaign_checked_its_final_space_for_leaks_and_recorded_it(demo_run: DemoRun) -> None:
+    """The final-space check is an engine step of every campaign (not only this test's): its `leak_check` event
+    names the final version and found nothing; `run --json` says so, and how many proposals the guard inspected."""
+    store = TrackingStore(demo_run.out / "tracking.duckdb")
+    [check] = [e for e in store.events(demo_run.summary["campaign"]) if e.kind == "leak_check"]
+    final_version = version_id_for(space_to_json(load_space(demo_run.summary["final_space"])).encode("utf-8"))
+    assert check.data["leaks"] == [] and check.data["version_id"] == final_version
+    guard = demo_run.summary["leak_guard"]
+    assert guard["final_check"] == {"version_id": final_version, "leaks": 0, "added": 0, "rules": {}}
+    assert guard["checked"] >= demo_run.summary["fixes_applied"]
 
 
 def test_the_leakage_check_would_catch_a_planted_leak(demo_run: DemoRun) -> None:

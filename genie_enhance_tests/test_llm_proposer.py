@@ -327,3 +327,19 @@ def test_judge_review_stops_quietly_when_the_endpoint_is_down(llm_client, script
     verdicts = review_needs_review(cases, client, warehouse, max_questions=3)
     assert list(verdicts) == ["q0"] and verdicts["q0"].equivalent is True
     assert len(scripted_llm.requests) == 3  # q0, then q1 twice (one retry); q2 never asked
+
+
+def test_a_model_that_keeps_sending_replies_beyond_the_limits_is_not_asked_again(llm_client, scripted_llm, warehouse):
+    """Each reply breaks a JSON decoder (deep nesting, a 5000-digit integer, a lone surrogate): each is dropped with
+    the reason and counts as an invalid reply, so once the model's valid-reply rate is judged (3 replies) the
+    proposer stops asking it instead of paying for the next one."""
+    scripted_llm.push(text("[" * 20_000 + "]" * 20_000), text('{"fixes": [], "notes": "", "n": 1' + "0" * 5000 + "}"),
+                      text('{"fixes": [], "notes": "\\ud800"}'), text(reply(TERRITORY)))
+    proposer = LLMProposer(llm_client(settings_for(scripted_llm, max_retries=0)))
+    for round_ in range(3):
+        assert proposer.propose(make_context(warehouse, iteration=round_ + 1)) == []
+        assert "beyond the parser's limits" in proposer.last_error
+    assert len(scripted_llm.requests) == 3  # no repair round trips
+    assert proposer.propose(make_context(warehouse, iteration=4)) == []
+    assert len(scripted_llm.requests) == 3 and scripted_llm.remaining == 1
+    assert "keeps sending unusable replies (0 valid of 3" in proposer.last_error

@@ -23,7 +23,7 @@ from genie_enhance_tests.loop_world import CliCampaign, World, loop_campaign, ma
 
 SUMMARY_KEYS = {"campaign", "stop_reason", "iterations", "initial", "final", "best_version", "fixes_applied",
                 "fixes_rejected", "rollbacks", "genie_calls", "llm_calls", "cost_usd", "holdout_ids", "final_space",
-                "report", "api_errors"}
+                "report", "api_errors", "leak_guard"}
 REGIONS = "demo.commerce.regions"
 
 
@@ -44,6 +44,7 @@ def test_run_json_prints_one_object_with_exactly_the_promised_keys(loop_campaign
     assert set(summary["initial"]) == set(summary["final"]) == {"train", "holdout", "all"}
     assert summary["final"]["all"] > summary["initial"]["all"]
     assert summary["llm_calls"] == 0 and summary["cost_usd"] == 0 and summary["holdout_ids"] == []
+    assert summary["leak_guard"]["stopped"] == 0 and summary["leak_guard"]["final_check"] is None  # no holdout
     assert Path(summary["report"]).is_file()
     assert Path(summary["final_space"]).read_bytes() == loop_campaign.world.space.read_bytes()
 

@@ -174,3 +174,29 @@ def test_the_failure_analysis_prompt_asks_for_the_fields_the_reply_items_require
     example = rules[rules.rindex("```json"):]
     assert '"rationale"' in example and '"question_ids"' in example
     assert set(ItemMeta.model_fields) == {"rationale", "question_ids"}  # what `parse_item` requires of each item
+
+
+def test_a_fix_found_invalid_is_not_proposed_again_in_the_campaign(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+    """Every call answers the example whose SQL reads a missing table: validation finds it invalid in iteration 1;
+    in iteration 2 the proposer drops it as blocked (naming why), so it is neither proposed nor validated again."""
+    from genie_enhance.engine.iteration import run_iteration
+
+    world = make_world(tmp_path, demo_db, derived=True)
+    with ScriptedOpenAI(fallback=text(proposer_reply(BROKEN_EXAMPLE), 100, 20)) as server:
+        llm = LLMSettings.from_env({"OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": server.base_url}, max_retries=0)
+        settings = CampaignSettings(space_key="loop", benchmarks=str(world.benchmarks), holdout=0, use_llm=True,
+                                    target=1.0)
+        rt = build_runtime(settings, local_backend(world.warehouse, world.space), world.out, llm_settings=llm)
+        try:
+            cid = start_or_resume(rt)
+            run_iteration(rt, cid, 1)
+            run_iteration(rt, cid, 2)
+        finally:
+            rt.close()
+        assert len(server.requests) == 2, "precondition: the LLM proposer was asked in both iterations"
+    examples = [f for f in rt.tracking.fixes(cid) if f.fix_type == "add_example_sql"]
+    assert [(f.iteration, f.status) for f in examples] == [(1, "invalid")]
+    assert "demo.commerce.shipments does not exist" in examples[0].status_reason
+    dropped = [e for e in rt.tracking.events(cid, 2) if e.kind == "llm_fix_dropped"]
+    assert len(dropped) == 1 and "blocked, found invalid in iteration 1 of this campaign" in dropped[0].message
+    assert "demo.commerce.shipments does not exist" in dropped[0].message

@@ -59,10 +59,13 @@ def test_heuristic_proposals_never_contain_the_holdout(shop):
                 "GROUP BY cu.tier_cd ORDER BY x DESC LIMIT 3",
         ), "same query up to literals"),
         (AddExampleSql(question="Top tier by returns?",
-                       sql=f"WITH t AS ({HOLDOUT.expected_sql}) SELECT * FROM t"), "same query up to literals"),
+                       sql=f"WITH t AS ({HOLDOUT.expected_sql}) SELECT * FROM t"), "holds the expected SQL"),
         (AppendTextInstruction(text=f"Remember: {HOLDOUT.question} is asked often."), "contains holdout question"),
         (SetColumnDescription(table="shop.sales.customers", column="tier_cd",
-                              description=f"Typical query: {HOLDOUT.expected_sql}"), "quotes the expected SQL"),
+                              description=f"Typical query: {HOLDOUT.expected_sql}"), "holds the expected SQL"),
+        (SetColumnDescription(table="shop.sales.customers", column="tier_cd",
+                              description=f"Typical query: {HOLDOUT.expected_sql}; use it for tiers."),
+         "quotes the expected SQL"),
     ],
 )
 def test_guard_rejects_planted_leaks_naming_the_holdout_id(fix, reason):

@@ -18,7 +18,7 @@ from genie_enhance_tests.report_helpers import EVIL_QUESTION, FAILING, QUESTIONS
 from genie_enhance_tests.tracking_helpers import run_iteration, spec
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-SECTIONS = ("summary", "scores", "questions", "fixes", "categories", "llm", "lessons", "config")
+SECTIONS = ("summary", "scores", "questions", "fixes", "leakage", "categories", "llm", "lessons", "config")
 
 
 # ---------------------------------------------------------------------------------------------------- tiny DOM

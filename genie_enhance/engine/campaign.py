@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from genie_enhance.engine.iteration import IterationOutcome, apply_batch, run_iteration
+from genie_enhance.engine.leakage import check_final_space
 from genie_enhance.engine.policy import Action, best_iteration
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.steps import canonical_bytes, scored_points, write_version
@@ -118,9 +119,11 @@ def _stopped(rt: Runtime, campaign_id: str) -> bool:
 
 
 def finish(rt: Runtime, campaign_id: str) -> None:
-    """Mark the campaign finished with its stop reason and best version."""
+    """Mark the campaign finished with its stop reason and best version, after checking the config it leaves
+    live for leaks of the holdout (recorded as the `leak_check` event)."""
     history = rt.tracking.history(campaign_id)
     if not history:
         return
+    check_final_space(rt, campaign_id)
     best = best_iteration(scored_points(history))
     rt.tracking.finish_campaign(campaign_id, history[-1].stop_reason or "stopped", best.version_id)

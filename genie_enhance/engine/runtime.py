@@ -105,6 +105,7 @@ class Runtime:
     _catalog: Catalog | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     current: dict[str, Any] = field(default_factory=dict)  # campaign/iteration the LLM call hook attributes to
+    entity_values: list[str] | None = None  # the leakage guard's entity values, read once per runtime
 
     @property
     def split(self) -> BenchmarkSplit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from genie_enhance.engine.leakage import guard_summary
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.tracking import IterationRecord, version_id_for
@@ -25,7 +26,8 @@ def final_iteration(history: list[IterationRecord], live_version_id: str) -> Ite
 def campaign_summary(rt: Runtime, campaign_id: str, *, final_space: Path | None, report: Path | None) -> dict[str, Any]:
     """Exactly the keys `run --json` promises: `campaign`, `stop_reason`, `iterations`, `initial`/`final` scores
     (train, holdout, all), `best_version`, fix counts, `rollbacks`, Genie/LLM calls, `cost_usd`, `api_errors`,
-    `holdout_ids`, and the `final_space`/`report` paths."""
+    `holdout_ids`, `leak_guard` (proposals the leakage guard inspected and stopped, by rule, and the final-space
+    check), and the `final_space`/`report` paths."""
     camp = rt.tracking.campaign(campaign_id)
     history = rt.tracking.history(campaign_id)
     space, _ = rt.backend.store.export()
@@ -47,6 +49,7 @@ def campaign_summary(rt: Runtime, campaign_id: str, *, final_space: Path | None,
         "cost_usd": round(sum(c.cost_usd for c in calls), 6),
         "api_errors": sum(h.counts.get("api_errors", 0) for h in history),
         "holdout_ids": camp.holdout_ids,
+        "leak_guard": guard_summary(rt, campaign_id),
         "final_space": str(final_space) if final_space else None,
         "report": str(report) if report else None,
     }

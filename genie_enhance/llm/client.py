@@ -1,7 +1,8 @@
 """`LLMClient.complete_json`: ask an OpenAI-compatible model for a JSON object and get back a validated value.
 
 Per request: cache lookup → budget check → send (JSON mode; plain if the server rejects it) with our bounded
-retries → parse + validate → at most one repair round trip. Every HTTP attempt and every cache hit becomes an
+retries → limits (`replies.over_limits`: a reply beyond them is dropped, without repair) → parse + validate → at
+most one repair round trip. Every HTTP attempt and every cache hit becomes an
 `LLMCall` (tokens, cost, latency, outcome) in `client.calls` and goes to the `on_call` callback. A bad reply is an
 `invalid_reply` outcome, never an exception; only an endpoint that keeps failing raises `LLMUnavailableError`,
 and a reached spending cap raises `BudgetExceededError` before anything is sent.
@@ -26,7 +27,7 @@ from genie_enhance.llm.config import LLMSettings, Role
 from genie_enhance.llm.errors import BudgetExceededError, LLMUnavailableError
 from genie_enhance.llm.prompts import render, user
 from genie_enhance.llm.records import CallOutcome, JsonReply, LLMCall, ReplyOutcome, utc_now
-from genie_enhance.llm.replies import parse_reply, schema_json
+from genie_enhance.llm.replies import LIMIT_PREFIX, over_limits, parse_reply, schema_json
 from genie_enhance.llm.retry import retrying
 from genie_enhance.llm.selection import ModelSelector
 from genie_enhance.llm.transport import ChatResult, ChatTransport
@@ -101,6 +102,10 @@ class LLMClient:
         made: list[LLMCall] = []
         outcome: ReplyOutcome = "ok"
         sent = self._send(request, made)
+        refused = self._beyond_limits(sent)
+        if refused is not None:  # no repair: a reply that breaks the decoder is not worth echoing back
+            self._record_reply(request, sent, "invalid_reply", refused, made)
+            return JsonReply(None, "invalid_reply", request.model, reason=refused, calls=made)
         value, problem = parse_reply(sent.result.content, schema)
         if value is None:  # one repair round trip: the problem and the schema go back to the model
             self._record_reply(request, sent, "invalid_reply", self._with_finish(problem, sent), made)
@@ -233,6 +238,13 @@ class LLMClient:
     def _repair_messages(self, request: _Request, sent: _Sent, problem: str | None, schema: type[BaseModel]) -> list[dict[str, Any]]:
         repair = render("json_repair.md.j2", problem=problem, schema_name=schema.__name__, schema=schema_json(schema))
         return [*request.messages, {"role": "assistant", "content": sent.result.content or ""}, user(repair)]
+
+    @staticmethod
+    def _beyond_limits(sent: _Sent) -> str | None:
+        """Why the reply is dropped without a repair: an unreadable response body, or content beyond the limits."""
+        if sent.result.malformed:
+            return f"{LIMIT_PREFIX}: unreadable response body ({sent.result.malformed})"
+        return over_limits(sent.result.content) if sent.result.content else None
 
     @staticmethod
     def _with_finish(problem: str | None, sent: _Sent) -> str:

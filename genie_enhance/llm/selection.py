@@ -5,8 +5,11 @@ Rule (deterministic, no randomness):
 2. They are ordered by list price (input + output USD per million tokens; unknown prices last), then by name.
 3. A model is acceptable while it has fewer than `min_observations` replies (not yet judged) or its valid-reply
    rate — (ok + repaired) / (ok + repaired + invalid) over HTTP replies — is at least `min_valid_rate`.
-4. The first acceptable candidate wins; when none is, the one with the best valid-reply rate (then cheapest).
+4. The first acceptable candidate wins; when none is, the one with the best valid-reply rate (then cheapest) —
+   or, for a caller that can do without (`usable`), none.
 HTTP errors, timeouts and cache hits do not count as replies; they say nothing about the model's output quality.
+A reply beyond the parser's limits (too deep, too long a number, invalid Unicode, an unreadable body) is an
+invalid reply like any other: an endpoint that keeps sending them stops being chosen.
 """
 
 from __future__ import annotations
@@ -82,11 +85,18 @@ class ModelSelector:
         return (stats.valid_rate or 0.0) >= self.min_valid_rate
 
     def choose(self, role: Role = "any") -> str:
+        candidates = self._candidates(role)
+        return self.usable(role) or min(
+            candidates, key=lambda m: (-(self.stats(m.name).valid_rate or 0.0), list_price(m), m.name)).name
+
+    def usable(self, role: Role = "any") -> str | None:
+        """The first acceptable candidate (rule 3), or None when every model of the role keeps sending unusable
+        replies — a caller that can go without (the LLM proposer) then stops asking."""
+        return next((spec.name for spec in self._candidates(role) if self.acceptable(spec.name)), None)
+
+    def _candidates(self, role: Role) -> list[ModelSpec]:
         candidates = sorted((m for m in self.models if m.serves(role)), key=lambda m: (list_price(m), m.name))
         if not candidates:
             configured = ", ".join(f"{m.name} ({m.role})" for m in self.models) or "none"
             raise ConfigError(f"no LLM model is configured for role {role!r} (models: {configured})")
-        for spec in candidates:
-            if self.acceptable(spec.name):
-                return spec.name
-        return min(candidates, key=lambda m: (-(self.stats(m.name).valid_rate or 0.0), list_price(m), m.name)).name
+        return candidates

@@ -25,6 +25,7 @@ class ChatResult:
     output_tokens: int
     usage_known: bool
     finish_reason: str | None
+    malformed: str | None = None  # why the response body could not be read (then content is None)
 
 
 class ChatTransport:
@@ -40,11 +41,16 @@ class ChatTransport:
         )
 
     def send(self, model: str, messages: list[dict[str, Any]], temperature: float, *, json_mode: bool) -> ChatResult:
-        """Send one request; raises the openai package's exceptions (`APIStatusError`, `APITimeoutError` …)."""
+        """Send one request; raises the openai package's exceptions (`APIStatusError`, `APITimeoutError` …). A
+        response body the JSON decoder cannot read comes back as a `ChatResult` with `malformed` set: the endpoint
+        answered, badly, and that is a bad reply (recorded, counted against the model), not a crash."""
         extra: dict[str, Any] = {"response_format": JSON_MODE} if json_mode else {}
-        response = self._client.chat.completions.create(
-            model=model, messages=messages, temperature=temperature, **extra  # type: ignore[arg-type]
-        )
+        try:
+            response = self._client.chat.completions.create(
+                model=model, messages=messages, temperature=temperature, **extra  # type: ignore[arg-type]
+            )
+        except (RecursionError, ValueError) as exc:  # a 200 whose body breaks the JSON decoder (deep, huge numbers)
+            return ChatResult(None, 0, 0, False, None, malformed=f"{type(exc).__name__}: {str(exc)[:160]}")
         choice = response.choices[0] if response.choices else None
         usage = response.usage
         return ChatResult(

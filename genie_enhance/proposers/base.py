@@ -2,7 +2,8 @@
 
 Why a context object: a proposer must see only *train* failures (never a holdout question or its SQL), the current
 config, the catalog and the warehouse (to ground its fixes in data), what earlier campaigns learned (`lessons`) and
-which fixes were already reverted in this campaign (`blocked_keys`, never proposed again). Everything else a
+which fixes were already reverted or found invalid in this campaign (`blocked_keys`, never proposed again;
+`blocked_reasons` says why). Everything else a
 proposer needs it derives from these.
 """
 
@@ -56,7 +57,8 @@ class ProposerContext(BaseModel):
     train_results: list[QuestionResult] = Field(default_factory=list)
     lessons: list[Any] = Field(default_factory=list)  # objects with fix_type, category, applied, helped, hurt, mean_delta
     iteration: int = 0
-    blocked_keys: set[str] = Field(default_factory=set)  # keys of fixes reverted earlier in the campaign
+    blocked_keys: set[str] = Field(default_factory=set)  # keys of fixes reverted or invalid earlier in the campaign
+    blocked_reasons: dict[str, str] = Field(default_factory=dict)  # key → why it is blocked (for the record)
 
     @model_validator(mode="after")
     def _train_only(self) -> "ProposerContext":

@@ -2,11 +2,12 @@
 
 Why it is built defensively: a model's output is a suggestion, never trusted. Every item of the reply is parsed
 on its own (`llm_reply.parse_item`), must target failing *train* questions that were shown to the model (an
-unknown id means a hallucination or a leak), must not be a fix reverted earlier in the campaign, and must apply
+unknown id means a hallucination or a leak), must not be a fix reverted or found invalid earlier in the campaign, and must apply
 to the current space and change it; anything else is dropped with the reason (`last_rejections`). An endpoint
 that is down or a spent budget yields no proposals and a recorded reason (`last_error`), never an exception
-that stops the loop. Every call goes through `LLMClient` with `purpose="propose"`, so its cost lands in
-`client.calls` and the tracking store.
+that stops the loop; a model that keeps sending unusable replies (the selection's valid-reply rate) is not asked
+again. Every call goes through `LLMClient` with `purpose="propose"`, so its cost lands in `client.calls` and the
+tracking store.
 """
 
 from __future__ import annotations
@@ -212,6 +213,11 @@ class LLMProposer:
         run = self.last_run = ProposerRun()
         first_call = len(self.client.calls)
         failures = analysable(ctx.train_failures)
+        unreliable = self._unreliable() if failures else None
+        if unreliable:
+            run.errors.append(unreliable)
+            log.warning("LLM proposer: %s", unreliable)
+            return []
         seen: set[str] = set()
         for start in range(0, len(failures), self.max_failures_per_call):
             chunk = failures[start : start + self.max_failures_per_call]
@@ -223,6 +229,16 @@ class LLMProposer:
         return list(run.proposals)
 
     # ------------------------------------------------------------------------------------------ internals
+    def _unreliable(self) -> str | None:
+        """Why not to ask at all: every model for the role (or the pinned one) keeps sending unusable replies."""
+        selector = self.client.selector
+        if selector.acceptable(self.model) if self.model else selector.usable("proposer") is not None:
+            return None
+        name = self.model or selector.choose("proposer")
+        stats = selector.stats(name)
+        return (f"not asking the LLM: model {name} keeps sending unusable replies ({stats.valid} valid of "
+                f"{stats.replies}, below the {selector.min_valid_rate:.0%} the selection requires)")
+
     def _ask(self, ctx: ProposerContext, chunk: Sequence[Failure], seen: set[str], run: ProposerRun) -> bool:
         """One call for `chunk`; False when the endpoint cannot be used any more (stop asking)."""
         try:
@@ -264,7 +280,8 @@ class LLMProposer:
                                    "train questions shown (holdout or unknown): dropped")
         key = parsed.fix.key
         if key in ctx.blocked_keys:
-            return Rejection(item, f"{parsed.fix.describe()}: was reverted earlier in this campaign (blocked)")
+            why = ctx.blocked_reasons.get(key, "reverted earlier in this campaign")
+            return Rejection(item, f"{parsed.fix.describe()}: blocked, {why}")
         if key in seen:
             return Rejection(item, f"{parsed.fix.describe()}: duplicate of a fix already proposed")
         try:

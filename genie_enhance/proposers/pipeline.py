@@ -4,10 +4,13 @@ Order of the steps, and why:
 1. the heuristic proposer first (grounded, free, deterministic), then the others (e.g. the LLM proposer) only for
    the train failures no earlier proposal targets — cheap and trusted fixes win, the LLM fills the gaps;
 2. dedupe by `fix.key` (the first proposal wins);
-3. drop blocked fixes (reverted earlier in the campaign) and fixes that would not change the space — applied in
-   order onto the current config, so a fix made redundant by an earlier one of the same batch goes too;
-4. the leakage guard last, so nothing that reaches the config carries a holdout question or its SQL (a leaking
-   fix is never applied to the running space of step 3, so it cannot hide a later fix as a no-op);
+3. drop blocked fixes (reverted or found invalid earlier in the campaign) and fixes that would not change the
+   space — applied in order onto the current config, so a fix made redundant by an earlier one of the same batch
+   goes too;
+4. the leakage guard, so nothing that reaches the config carries a holdout question, its SQL or its answer: its
+   text rules judge every proposal before step 3 (a leaking fix is never applied to the running space, so it
+   cannot hide a later fix as a no-op), its result rule — a query on the warehouse — only the fixes step 3 would
+   keep, just before they are kept;
 5. optionally cap the batch at `max_fixes`.
 Every dropped proposal is returned with its reason.
 """
@@ -18,7 +21,7 @@ from collections.abc import Sequence
 
 from genie_enhance.errors import FixError
 from genie_enhance.proposers.base import Proposal, ProposalSet, Proposer, ProposerContext
-from genie_enhance.proposers.guard import LeakageGuard
+from genie_enhance.proposers.guard import LeakageGuard, leakage_reason
 
 
 def _ordered(proposers: Sequence[Proposer]) -> list[Proposer]:
@@ -58,14 +61,16 @@ def propose_all(
             continue
         seen[proposal.fix.key] = proposal
         unique.append(proposal)
-    leaks = {id(p): reason for p in unique if (reason := guard.check(p)) is not None}
+    leaks = {id(p): leak for p in unique if (leak := guard.inspect(p, results=False)) is not None}
     kept: list[Proposal] = []
     space = ctx.space
     for proposal in unique:
         if id(proposal) in leaks:
             continue  # judged last, below; never applied to the running space
-        if proposal.fix.key in ctx.blocked_keys:
-            rejected.append((proposal, "blocked: this fix was reverted earlier in the campaign"))
+        blocked = ctx.blocked_reasons.get(proposal.fix.key) or ("this fix was reverted earlier in the campaign"
+                                                                if proposal.fix.key in ctx.blocked_keys else None)
+        if blocked:
+            rejected.append((proposal, f"blocked: {blocked}"))
             continue
         try:
             candidate = proposal.fix.apply(space)
@@ -75,9 +80,13 @@ def propose_all(
         if candidate.model_dump(mode="json") == space.model_dump(mode="json"):
             rejected.append((proposal, "no-op: the current space already has this"))
             continue
+        leak = guard.result_leak(proposal) if max_fixes is None or len(kept) < max_fixes else None  # over the cap
+        if leak is not None:
+            leaks[id(proposal)] = leak
+            continue
         space = candidate
         kept.append(proposal)
-    rejected += [(p, f"leakage: {leaks[id(p)]}") for p in unique if id(p) in leaks]
+    rejected += [(p, leakage_reason(leaks[id(p)])) for p in unique if id(p) in leaks]
     if max_fixes is not None and len(kept) > max_fixes:
         rejected += [(p, f"over the cap of {max_fixes} fixes per batch") for p in kept[max_fixes:]]
         kept = kept[:max_fixes]

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from genie_enhance.tracking.guard_events import GuardTotals, guard_totals
 from genie_enhance.tracking.lessons import Lesson
 from genie_enhance.tracking.records import (
     CampaignRecord,
@@ -195,6 +196,7 @@ class ReportData(BaseModel):
     diff: ConfigDiff
     versions: list[VersionRow]
     events: list[EventRow]
+    leak_guard: GuardTotals = Field(default_factory=GuardTotals)
 
     @property
     def rollback_iterations(self) -> list[int]:
@@ -237,6 +239,7 @@ def build_report_data(store: TrackingStore, campaign_id: str) -> ReportData:
         versions=[_version_row(v, first_id, final_id) for v in versions],
         events=[EventRow(seq=e.seq, iteration=e.iteration, ts=e.ts, kind=e.kind, message=e.message)
                 for e in events],
+        leak_guard=guard_totals(events),
     )
 
 
