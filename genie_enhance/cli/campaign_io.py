@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from genie_enhance.cli.app import console, err_console
+from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
 from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
 from genie_enhance.engine.campaign import IterationOutcome
 from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
@@ -31,7 +32,18 @@ def open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | Non
                  genie_latency_ms: float = 0, genie_noise: float = 0.0, progress: bool = False,
                  benchmarks_required: bool = True, profile: str | None = None,
                  poll_interval_s: float = 1.0) -> Runtime:
-    """Build the backend the flags name, then the runtime around it."""
+    """Build the backend the flags name, then the runtime around it; the benchmark files' warnings are printed
+    (once, on stderr) and recorded on the campaign when it starts."""
+    rt = _open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id, warehouse_id=warehouse_id,
+                       catalog=catalog, genie_latency_ms=genie_latency_ms, genie_noise=genie_noise, progress=progress,
+                       profile=profile, poll_interval_s=poll_interval_s)
+    print_benchmark_warnings(rt.benchmark_warnings)
+    return rt
+
+
+def _open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | None, space: Path | None,
+                  space_id: str | None, warehouse_id: str | None, catalog: str | None, genie_latency_ms: float,
+                  genie_noise: float, progress: bool, profile: str | None, poll_interval_s: float) -> Runtime:
     if settings.backend == "local":
         if warehouse is None or space is None:
             raise ConfigError("--backend local needs --warehouse F.duckdb and --space space.json")

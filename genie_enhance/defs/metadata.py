@@ -10,6 +10,7 @@ from typing import Any
 
 import dagster as dg
 
+from genie_enhance.benchmarks import BenchmarkSplit, BenchmarkWarning
 from genie_enhance.engine.iteration import IterationState, iteration_summary
 from genie_enhance.scoring.verdicts import Verdict
 
@@ -41,6 +42,23 @@ def _num(value: float | int | None) -> dg.MetadataValue:
     if isinstance(value, int) and not isinstance(value, bool):
         return dg.MetadataValue.int(value)
     return dg.MetadataValue.float(float(value))
+
+
+def benchmarks(splits: dict[str, BenchmarkSplit], warnings: dict[str, list[BenchmarkWarning]]) -> dict[str, Any]:
+    """Per space: question, train and holdout counts and warnings; one table of every question (with its label)."""
+    meta: dict[str, Any] = {}
+    rows = []
+    for key, split in splits.items():
+        meta[f"{key}/questions"] = dg.MetadataValue.int(len(split.train) + len(split.holdout))
+        meta[f"{key}/train"] = dg.MetadataValue.int(len(split.train))
+        meta[f"{key}/holdout"] = dg.MetadataValue.int(len(split.holdout))
+        meta[f"{key}/warnings"] = dg.MetadataValue.int(len(warnings.get(key, [])))
+        rows += [(key, b.id[:8], b.label, "holdout" if b.id in split.holdout_ids else "train", b.question)
+                 for b in [*split.train, *split.holdout]]
+    meta["questions"] = dg.MetadataValue.int(len(rows))
+    meta["benchmarks"] = md_table(["space", "id", "label", "role", "question"], rows)
+    meta["warnings"] = md_table(["space", "warning"], [(k, str(w)) for k, ws in warnings.items() for w in ws])
+    return meta
 
 
 def common(state: IterationState, step: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
 from genie_enhance.backends.local.factory import open_local_backend
 from genie_enhance.backends.local.offline_genie import OfflineGenie
-from genie_enhance.benchmarks import load_benchmarks
+from genie_enhance.benchmarks import LoadedBenchmarks, load_benchmark_set
 from genie_enhance.engine.runtime import Backend, CampaignSettings, Runtime, out_paths
 from genie_enhance.llm import LLMClient, LLMSettings
 from genie_enhance.proposers.heuristic import HeuristicProposer
@@ -64,9 +64,10 @@ def build_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *
     proposers: list[Any] = [HeuristicProposer()]
     if llm is not None:
         proposers.append(LLMProposer(llm))
-    return Runtime(settings=settings, backend=backend, tracking=tracking,
-                   benchmarks=load_benchmarks(settings.benchmarks) if settings.benchmarks else [], proposers=proposers, llm=llm,
-                   progress=progress, current=current)
+    loaded = load_benchmark_set(settings.benchmarks) if settings.benchmarks else LoadedBenchmarks()
+    return Runtime(settings=settings, backend=backend, tracking=tracking, benchmarks=loaded.benchmarks,
+                   proposers=proposers, llm=llm, progress=progress, current=current,
+                   benchmark_warnings=loaded.warnings)
 
 
 def workspace_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *,
