@@ -126,3 +126,17 @@ def test_score_table_shows_the_label_next_to_the_question(demo: Path) -> None:
     assert labelled, "the bare space must fail some labelled question"
     assert all(any(q["label"] in line and q["id"][:8] in line for line in result.stdout.splitlines())
                for q in labelled)
+
+
+def test_run_on_a_malformed_benchmark_file_writes_nothing(demo: Path, tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.json", '[\n  {"question": "Q?", "sql": "SELECT 1"},\n'
+                                      '  {"id": "kpi_2", "question": "R?", "gold_sql": "DELETE FROM t"}\n]\n')
+    space = tmp_path / "space.json"
+    space.write_bytes((demo / BARE_SPACE).read_bytes())
+    out = tmp_path / "out"
+    result = invoke("run", "--warehouse", str(demo / "demo.duckdb"), "--space", str(space), "--benchmarks", str(bad),
+                    "--out", str(out), "--llm", "off")
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {bad}:3: [1].gold_sql: expected SQL is not read-only: not a read-only query "
+                             "(DELETE statement): DELETE FROM t\n")
+    assert not out.exists() and space.read_bytes() == (demo / BARE_SPACE).read_bytes()

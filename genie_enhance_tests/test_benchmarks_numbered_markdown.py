@@ -195,3 +195,18 @@ def test_duplicate_across_markdown_and_json_names_both_places(tmp_path: Path) ->
         load_benchmark_set(tmp_path)
     assert (info.value.path, info.value.line) == (str(second), 3)
     assert info.value.message.endswith(f"(the same question text); first defined at {first}:2")
+
+
+def test_a_fence_without_language_right_after_a_query_label_is_the_sql() -> None:
+    text = ("### 1. 월별 매출?\n**예시 쿼리 (월별):**\n```\nSELECT 1 AS m\n```\n\n"
+            "### 2. Two?\n```text\nnot sql\n```\n**SQL:**\n```text\nresult table\n```\n```sql\nSELECT 2\n```\n")
+    one, two = markdown_benchmarks(text, "x.md").benchmarks
+    assert (one.expected_sql, two.expected_sql) == ("SELECT 1 AS m", "SELECT 2")
+
+
+def test_a_file_named_alone_whose_questions_are_all_documentation_says_why(tmp_path: Path) -> None:
+    path = write(tmp_path, "### 1. One?\n```\nSELECT 1\n```\n### 2. Two?\nprose\n")
+    with pytest.raises(BenchmarkError) as info:
+        load_benchmark_set(path)
+    assert info.value.message.endswith(f"; {path}:1: section '1. One?' has no ```sql block: skipped as documentation "
+                                       "(the fenced block at line 2 has no language; label it ```sql) (and 1 more)")

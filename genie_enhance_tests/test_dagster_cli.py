@@ -145,5 +145,9 @@ def test_cli_run_on_user_files_materializes_benchmarks_and_shows_labels_and_warn
     rows = {r.label: r for r in store.results(summary["campaign"], 1)}
     assert {"kpi_001", "kpi_004", "kpi_101", None} <= set(rows) and len(store.results(summary["campaign"], 1)) == 11
     assert rows["kpi_001"].question == "What is the total revenue?"
+    (first,) = store.history(summary["campaign"])
+    failures = metadata(instance(), "benchmark_results", first.partition_key)["failures"]
+    failing = [r for r in store.results(summary["campaign"], 1) if r.verdict != "pass" and r.label]
+    assert failing and all(f"| {r.question_id[:8]} | {r.label} |" in failures for r in failing)
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert '<span class="label">kpi_001</span> What is the total revenue?' in html

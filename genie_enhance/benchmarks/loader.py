@@ -79,7 +79,9 @@ def _load_file(path: Path, *, alone: bool) -> LoadedBenchmarks:
         loaded = read_markdown(path)
         if not loaded.benchmarks:
             if alone:
-                raise BenchmarkError(str(path), None, _NO_QUESTIONS)
+                why = f"; {loaded.warnings[0]}" if loaded.warnings else ""
+                more = f" (and {len(loaded.warnings) - 1} more)" if len(loaded.warnings) > 1 else ""
+                raise BenchmarkError(str(path), None, f"{_NO_QUESTIONS}{why}{more}")
             return LoadedBenchmarks(warnings=[BenchmarkWarning(str(path), None, f"skipped, {_NO_QUESTIONS}")])
     elif suffix == ".json":
         text, data = read_json(path)

@@ -28,8 +28,9 @@ is a question only with a `**Question:**`/`**질문:**` line; that line also win
 There, a question without a ```sql block is documentation: skipped, with a warning naming its line.
 
 In both layouts: each marker is one line (`**Question**:` with the colon outside the bold works too). The expected
-SQL is the first ```` ```sql ```` block after a query label (`QUERY_LABELS`, as a bold line or a heading), else the
-section's only ```sql block (two without a label are ambiguous: an error). Other fenced blocks are ignored.
+SQL is the first ```` ```sql ```` block after a query label (`QUERY_LABELS`, as a bold line or a heading; a fence
+without a language right after the label counts too), else the section's only ```sql block (two without a label
+are ambiguous: an error). Other fenced blocks are ignored.
 Headings and markers inside fenced blocks are code, not structure. A file in which no section is a question (an
 index, notes) has no benchmarks (`loader` decides whether that is an error). Every error is a `BenchmarkError` at
 the 1-based line that causes it.
@@ -84,9 +85,11 @@ def numbered_question(title: str) -> str | None:
 
 
 def is_query_label(text: str) -> bool:
-    """True for a label that announces the expected SQL (`**예시 쿼리:**`, `#### Example query`)."""
+    """True for a label that announces the expected SQL (`**예시 쿼리:**`, `#### Example query`, `SQL 2`,
+    `예시 쿼리 (월별)`)."""
     words = " ".join(text.strip().rstrip(":").lower().split())
-    return words in QUERY_LABELS or re.sub(r"\s*\d+$", "", words) in QUERY_LABELS
+    bare = re.sub(r"\s*(?:\(.*\)|\d+)$", "", words)
+    return words in QUERY_LABELS or bare in QUERY_LABELS
 
 
 @dataclass
@@ -116,7 +119,17 @@ class _Section:
 
     @property
     def sql_blocks(self) -> list[_Block]:
-        return [b for b in self.blocks if b.info == "sql"]
+        """The ```sql blocks, and a fence without a language right after a query label (the label says it is SQL)."""
+        labelled = self.labelled_block
+        return [b for b in self.blocks if b.info == "sql" or b is labelled]
+
+    @property
+    def labelled_block(self) -> _Block | None:
+        """The first ```sql (or unlabelled) block after the first query label."""
+        if self.label_line is None:
+            return None
+        after = [b for b in self.blocks if b.line > self.label_line and b.info in ("sql", "")]
+        return after[0] if after else None
 
     @property
     def is_question(self) -> bool:
@@ -314,9 +327,8 @@ def _expected_sql(section: _Section, path: str) -> tuple[int, str]:
     """(line, code) of the expected SQL: the first ```sql block after the first query label, else the only one."""
     blocks = section.sql_blocks
     if section.label_line is not None:
-        after = [b for b in blocks if b.line > section.label_line]
-        if after:
-            return after[0].line, after[0].code
+        if section.labelled_block is not None:
+            return section.labelled_block.line, section.labelled_block.code
         if blocks:
             raise BenchmarkError(path, section.label_line, f"{section.name}: no ```sql block after this query label")
     if not blocks:

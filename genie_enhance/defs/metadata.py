@@ -87,8 +87,8 @@ def space_config(state: IterationState) -> dict[str, Any]:
 
 def benchmark_results(state: IterationState) -> dict[str, Any]:
     report = state.scored.report
-    failures = [(q.id[:8], q.role, q.verdict.value, q.category.value if q.category else q.reason, q.question)
-                for q in report.questions if q.verdict != Verdict.PASS]
+    failures = [(q.id[:8], q.label, q.role, q.verdict.value, q.category.value if q.category else q.reason,
+                 q.question) for q in report.questions if q.verdict != Verdict.PASS]
     meta = {
         **common(state, "score"),
         "score_train": _num(report.score.get("train")),
@@ -96,7 +96,7 @@ def benchmark_results(state: IterationState) -> dict[str, Any]:
         "score_all": _num(report.score.get("all")),
         "objective": _num(state.scored.objective),
         "genie_calls": dg.MetadataValue.int(report.genie_calls),
-        "failures": md_table(["id", "role", "verdict", "category", "question"], failures),
+        "failures": md_table(["id", "label", "role", "verdict", "category", "question"], failures),
     }
     meta.update({f"count_{k}": dg.MetadataValue.int(int(v)) for k, v in sorted(report.counts.items())})
     if state.historical:
