@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 #: Our item fields.
 ITEM_FIELDS = ("id", "question", "question_ko", "translations", "expected_sql", "tags", "title")
@@ -48,7 +47,7 @@ def canonical_name(name: str) -> str | None:
     return ALIASES.get(key)
 
 
-def _tag_value(value: Any) -> str | None:
+def _tag_value(value: object) -> str | None:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float):
@@ -60,7 +59,7 @@ def _tag_value(value: Any) -> str | None:
     return None
 
 
-def field_tags(name: str, value: Any) -> list[str] | None:
+def field_tags(name: str, value: object) -> list[str] | None:
     """Tags `name:value` for an unknown field (one per element of a list), or None when the value is not tag-like
     (an object, long or multi-line text, null): it is then kept as metadata only."""
     values = value if isinstance(value, list) else [value]

@@ -76,20 +76,31 @@ def _load_path(path: Path) -> LoadedBenchmarks:
 def _load_file(path: Path, *, alone: bool) -> LoadedBenchmarks:
     suffix = path.suffix.lower()
     if suffix == ".md":
-        loaded = read_markdown(path)
+        loaded = _markdown_file(path, alone=alone)
         if not loaded.benchmarks:
-            if alone:
-                why = f"; {loaded.warnings[0]}" if loaded.warnings else ""
-                more = f" (and {len(loaded.warnings) - 1} more)" if len(loaded.warnings) > 1 else ""
-                raise BenchmarkError(str(path), None, f"{_NO_QUESTIONS}{why}{more}")
-            return LoadedBenchmarks(warnings=[BenchmarkWarning(str(path), None, f"skipped, {_NO_QUESTIONS}")])
+            return loaded  # skipped, with its warning
     elif suffix == ".json":
         text, data = read_json(path)
-        loaded = _from_space_text(text, str(path)) if is_space_document(data) else json_benchmarks(data, str(path), text)
+        if is_space_document(data):
+            loaded = _from_space_text(text, str(path))
+        else:
+            loaded = json_benchmarks(data, str(path), text)
     else:
         raise BenchmarkError(str(path), None, f"unsupported benchmark file type {suffix!r} (use .md or .json)")
     loaded.files.append(str(path))
     return loaded
+
+
+def _markdown_file(path: Path, *, alone: bool) -> LoadedBenchmarks:
+    """A markdown file's benchmarks; one without any is an error on its own, else skipped with one warning."""
+    loaded = read_markdown(path)
+    if loaded.benchmarks:
+        return loaded
+    if alone:
+        why = f"; {loaded.warnings[0]}" if loaded.warnings else ""
+        more = f" (and {len(loaded.warnings) - 1} more)" if len(loaded.warnings) > 1 else ""
+        raise BenchmarkError(str(path), None, f"{_NO_QUESTIONS}{why}{more}")
+    return LoadedBenchmarks(warnings=[BenchmarkWarning(str(path), None, f"skipped, {_NO_QUESTIONS}")])
 
 
 def is_space_document(data: Any) -> bool:
