@@ -38,7 +38,8 @@ def _line(bench: Benchmark) -> str:
 
 @app.command("benchmarks")
 def benchmarks_cmd(
-    paths: list[Path] = typer.Argument(..., help="Benchmark files or directories (markdown, JSON, space exports)."),
+    paths: list[Path] = typer.Argument(..., metavar="PATH",
+                                       help="Benchmark files or directories (markdown, JSON, space exports)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per question, then a summary object."),
 ) -> None:
     """Parse benchmark files (no warehouse needed) and list every question: id, label, file:line, languages, tags;
