@@ -153,10 +153,10 @@ ERROR_CASES = {
         3,
         "second question line for language 'en' (first at line 2)",
     ),
-    "invalid id": (
-        "## Bad id\n<!-- id: 0123456789ABCDEF0123456789ABCDEF -->\n**Question:** Q?\n```sql\nSELECT 1\n```\n",
-        2,
-        "id must be 32 lowercase hex",
+    "second id comment": (
+        "## Ids\n<!-- id: kpi_001 -->\n**Question:** Q?\n<!-- id: kpi_002 -->\n```sql\nSELECT 1\n```\n",
+        4,
+        "second id comment (first at line 2)",
     ),
     "duplicate explicit id": (
         "## A\n<!-- id: 0123456789abcdef0123456789abcdef -->\n**Question:** First?\n```sql\nSELECT 1\n```\n\n"

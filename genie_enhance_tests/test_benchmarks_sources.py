@@ -71,12 +71,13 @@ def test_json_file_parses_with_sources_pointing_at_items(tmp_path: Path) -> None
 
 NOT_READ_ONLY = "benchmarks[1].expected_sql: expected SQL is not read-only"
 JSON_ERRORS = {
-    "bad id": ('{"id": "ABC", "question": "Q?", "expected_sql": "SELECT 1"}', 5, "benchmarks[1].id: must be 32"),
+    "id of another type": ('{"id": 1.5, "question": "Q?", "expected_sql": "SELECT 1"}', 5, "benchmarks[1].id: must be a"),
     "missing sql": ('{"question": "Q?"}', 5, "benchmarks[1].expected_sql: required"),
     "missing question": ('{"expected_sql": "SELECT 1"}', 5, "benchmarks[1].question:"),
     "delete": ('{"question": "Q?", "expected_sql": "DELETE FROM t"}', 5, NOT_READ_ONLY),
     "two statements": ('{"question": "Q?",\n     "expected_sql": "SELECT 1; DROP TABLE t"}', 6, NOT_READ_ONLY),
-    "unknown field": ('{"question": "Q?", "expected_sql": "SELECT 1", "tag": "x"}', 5, "benchmarks[1].tag: unknown"),
+    "alias disagrees": ('{"question": "Q?", "expected_sql": "SELECT 1",\n     "sql": "SELECT 2"}', 6,
+                        'benchmarks[1].sql: expected_sql is also given as "expected_sql", with a different value'),
     "tags not a list": ('{"question": "Q?", "expected_sql": "SELECT 1", "tags": "x"}', 5, "benchmarks[1].tags: must"),
     "item not an object": ('"SELECT 1"', 5, "benchmarks[1]: expected an object"),
     "duplicate id": ('{"question": "fine?", "expected_sql": "SELECT 2"}', 5, "duplicate benchmark id"),
@@ -98,8 +99,8 @@ def test_invalid_json_and_wrong_shape(tmp_path: Path) -> None:
     with pytest.raises(BenchmarkError) as info:
         load_benchmarks(write(tmp_path, "broken.json", '{\n  "benchmarks": [\n    {"question": "Q?",}\n  ]\n}\n'))
     assert info.value.line == 3 and "invalid JSON" in info.value.message
-    with pytest.raises(BenchmarkError, match=r'\$: expected an object with a "benchmarks" list'):
-        load_benchmarks(write(tmp_path, "list.json", '[{"question": "Q?", "expected_sql": "SELECT 1"}]'))
+    with pytest.raises(BenchmarkError, match=r'\$: expected a list of benchmark questions, or an object with a "benchm'):
+        load_benchmarks(write(tmp_path, "object.json", '{"questions": [{"question": "Q?", "expected_sql": "SELECT 1"}]}'))
 
 
 # ---------------------------------------------------------------------------------------------- space

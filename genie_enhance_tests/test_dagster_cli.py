@@ -106,3 +106,48 @@ def test_dry_run_runs_no_job(tmp_path, tmp_path_factory):
 def test_dagster_home_defaults_to_the_working_directory(tmp_path):
     assert dagster_home({}, cwd=tmp_path) == tmp_path / "dagster_home"
     assert dagster_home({"DAGSTER_HOME": str(tmp_path / "h")}, cwd=Path("/")) == tmp_path / "h"
+
+
+PROJECT = Path(__file__).parent / "fixtures" / "benchmarks" / "kpi_project"
+
+
+def test_cli_run_on_user_files_materializes_benchmarks_and_shows_labels_and_warnings(tmp_path, tmp_path_factory):
+    """A campaign on a real project's files (JSON lists with `kpi_001` ids, numbered Korean markdown, an INDEX.md):
+    the `benchmarks` asset is materialized by this run with the labels; each warning is printed once on stderr and
+    recorded as a campaign event; the labels reach the tracking store and the report."""
+    from genie_enhance.benchmarks import load_benchmark_set
+    from genie_enhance.defs.launch import DRIVER_TAG, SPACE_TAG
+
+    demo = demo_dir(tmp_path_factory)
+    space = tmp_path / "space.json"
+    shutil.copyfile(demo / BARE_SPACE, space)
+    args = ["run", "--benchmarks", str(PROJECT), "--warehouse", str(demo / "demo.duckdb"), "--space", str(space),
+            "--out", str(tmp_path / "out"), "--max-iterations", "1", "--llm", "off", "--space-key", "kpi-project",
+            "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    warnings = [str(w) for w in load_benchmark_set(PROJECT).warnings]
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning: ")] == [
+        f"warning: {w}" for w in warnings]
+
+    records = instance().fetch_materializations(dg.AssetKey("benchmarks"), limit=50).records
+    ours = [r for r in records if instance().get_run_by_id(r.run_id).tags.get(SPACE_TAG) == "kpi-project"]
+    assert len(ours) == 1 and instance().get_run_by_id(ours[0].run_id).tags[DRIVER_TAG] == "cli"
+    meta = {k: v.value for k, v in ours[0].asset_materialization.metadata.items()}
+    assert (meta["kpi-project/questions"], meta["kpi-project/warnings"]) == (11, 7)
+    assert "| kpi_001 |" in meta["benchmarks"] and "INDEX.md" in meta["warnings"]
+
+    store = TrackingStore(tmp_path / "out" / "tracking.duckdb")
+    events = [e for e in store.events(summary["campaign"]) if e.kind == "benchmark_warning"]
+    assert [e.message for e in events] == warnings
+    assert events[0].data["file"].endswith("INDEX.md")
+    rows = {r.label: r for r in store.results(summary["campaign"], 1)}
+    assert {"kpi_001", "kpi_004", "kpi_101", None} <= set(rows) and len(store.results(summary["campaign"], 1)) == 11
+    assert rows["kpi_001"].question == "What is the total revenue?"
+    (first,) = store.history(summary["campaign"])
+    failures = metadata(instance(), "benchmark_results", first.partition_key)["failures"]
+    failing = [r for r in store.results(summary["campaign"], 1) if r.verdict != "pass" and r.label]
+    assert failing and all(f"| {r.question_id[:8]} | {r.label} |" in failures for r in failing)
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert '<span class="label">kpi_001</span> What is the total revenue?' in html

@@ -79,7 +79,7 @@ def test_every_materialization_carries_metadata_matching_the_tracking_store(camp
     assert scored["score_all"] == pytest.approx(recorded.score_all)
     assert scored["score_holdout"] == pytest.approx(recorded.score_holdout)
     assert scored["count_fail"] == recorded.counts["fail"] and scored["genie_calls"] == recorded.genie_calls
-    assert scored["failures"].startswith("| id | role | verdict | category | question |")
+    assert scored["failures"].startswith("| id | label | role | verdict | category | question |")
     metrics = metadata(instance, "evolution_metrics", key)
     assert metrics["campaign"] == campaign.campaign_id and metrics["iteration"] == 1 and metrics["space"] == "shop"
     for name in ("fixes_proposed", "fixes_applied", "fixes_rejected", "genie_calls", "llm_calls"):

@@ -126,4 +126,5 @@ def test_benchmarks_asset_reports_each_spaces_split(world: World):
     for space in ("shop", "tuned"):
         assert meta[f"{space}/questions"] == total == meta[f"{space}/train"] + meta[f"{space}/holdout"]
         assert 0 < meta[f"{space}/holdout"] < total
-    assert meta["questions"] == 2 * total and meta["benchmarks"].startswith("| space | id | role | question |")
+    assert meta["questions"] == 2 * total and meta["benchmarks"].startswith("| space | id | label | role | question |")
+    assert meta["shop/warnings"] == 0 and meta["warnings"] == "_none_"  # the demo benchmarks read cleanly

@@ -78,3 +78,22 @@ def test_expected_sql_runs_non_empty_without_boundary_ties(demo_warehouse, bench
     positions = [[s.alias_or_name for s in tree.selects].index(k) for k in keys]
     at, after = full.rows[n - 1], full.rows[n]
     assert [at[p] for p in positions] != [after[p] for p in positions], f"tie at the LIMIT {n} boundary"
+
+
+# Digests of the demo benchmarks' ids and of their holdout at the default split (0.3, seed 0), as before labels and
+# numbered headings existed: the stored campaigns of existing users key on these ids.
+IDS_DIGEST = "b9427fa5dfa42c6a64939033bb98044b3e24c0a50050b78ca4439a7a3868c2c3"
+HOLDOUT_DIGEST = "a927c32d68d468c911a5dabf15e8fdc10129ea98ac3a1fe753fe284202c43a70"
+
+
+def test_demo_files_parse_to_the_same_ids_and_split_as_before() -> None:
+    import hashlib
+
+    from genie_enhance.benchmarks import load_benchmark_set, question_id, split_benchmarks
+
+    loaded = load_benchmark_set(BENCHMARK_FILES[0].parent)
+    assert loaded.warnings == [] and len(loaded.benchmarks) == len(BENCHMARKS) == 92
+    assert all(b.label is None and b.metadata == {} and b.id == question_id(b.question) for b in loaded.benchmarks)
+    digest = hashlib.sha256(" ".join(b.id for b in loaded.benchmarks).encode()).hexdigest()
+    holdout = split_benchmarks(loaded.benchmarks, 0.3, 0).holdout_ids
+    assert (digest, hashlib.sha256(" ".join(holdout).encode()).hexdigest()) == (IDS_DIGEST, HOLDOUT_DIGEST)

@@ -108,3 +108,21 @@ def test_demo_json_is_the_run_summary_and_names_an_existing_report(demo_run: Dem
     assert load_space(demo_run.out / "space.json") == load_space(s["final_space"])
     assert (demo_run.out / BARE_SPACE).read_text(encoding="utf-8") == demo_space_text(BARE_SPACE)
     assert demo_run.stdout.strip().splitlines()[-1].startswith("{")
+
+
+def test_demo_materializes_the_lineage_root_in_its_dagster_instance(demo_run: DemoRun) -> None:
+    """In the demo's fresh instance, `benchmarks` is materialized (by the CLI, before the first iteration), so the
+    UI's lineage root is not "never materialized"."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(demo_run.out.parent / "dagster_home")) as instance:
+        events = instance.fetch_materializations(dg.AssetKey("benchmarks"), limit=10).records
+        assert len(events) == 1
+        run = instance.get_run_by_id(events[0].run_id)
+        assert run.status == dg.DagsterRunStatus.SUCCESS and run.tags["genie_enhance/driver"] == "cli"
+        meta = events[0].asset_materialization.metadata
+        total = len(demo_run.split.train) + len(demo_run.split.holdout)
+        assert meta["demo/questions"].value == total and meta["demo/holdout"].value == len(demo_run.split.holdout)
+        assert meta["demo/warnings"].value == 0
+        first = instance.fetch_materializations(dg.AssetKey("space_config"), limit=100).records[-1]
+        assert events[0].timestamp < first.timestamp  # materialized before the first iteration ran

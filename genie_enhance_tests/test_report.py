@@ -321,3 +321,24 @@ def test_long_question_ids_are_shortened_with_the_full_id_in_the_title(tmp_path)
     dom = parse_html(render_html(build_report_data(store, "ids")))
     code = dom.by_id("question-grid").find_all("code")[0]
     assert code.text == "2bbea708…" and code.attrs["title"] == long_id
+
+
+def test_labels_are_shown_next_to_the_question_in_the_grid_tooltip_and_panel(tmp_path):
+    store = TrackingStore(tmp_path / "tracking.duckdb")
+    store.start_campaign(spec("labels"))
+    version = store.record_version(b"{}", source="snapshot", campaign_id="labels", iteration=1)
+    store.begin_iteration("labels", 1, "1", version)
+    store.record_results("labels", 1, [
+        {"id": "a" * 32, "label": "kpi_001", "question": "총매출은?", "verdict": "fail", "role": "train"},
+        {"id": "b" * 32, "question": "No label?", "verdict": "pass", "role": "train"},
+    ])
+    store.complete_iteration("labels", 1, IterationSummary(score_train=0.5, objective=0.5))
+    data = build_report_data(store, "labels")
+    assert [(row.label, row.question) for row in data.grid] == [("kpi_001", "총매출은?"), (None, "No label?")]
+    html = render_html(data)
+    labelled, plain = parse_html(html).by_id("question-grid").find_all("td", **{"class": "q"})
+    assert labelled.text == "aaaaaaaa… kpi_001 총매출은?" and plain.text == "bbbbbbbb… No label?"
+    button = parse_html(html).by_id("question-grid").find_all("button")[0]
+    assert button.attrs["title"].startswith(f"{'a' * 32} (kpi_001) · iteration 1")
+    panel = json.loads(parse_html(html).by_id("grid-data").text)
+    assert panel["a" * 32]["label"] == "kpi_001" and panel["b" * 32]["label"] is None

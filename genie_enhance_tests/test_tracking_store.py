@@ -289,3 +289,25 @@ def test_llm_calls_and_events(tmp_path):
     assert [(e.seq, e.kind, e.iteration) for e in events] == [(1, "start", None), (2, "apply", 1)]
     assert events[0].data == {"n": 1}
     assert [e.seq for e in store.events("camp-1", iteration=1)] == [2]
+
+
+def test_v2_file_gains_the_label_column_and_keeps_its_rows(tmp_path):
+    """Schema v3 adds `question_results.label` to a file written by the previous release, in place."""
+    from genie_enhance.tracking.schema import MIGRATIONS
+
+    path = tmp_path / "tracking.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+        for version in (1, 2):
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version VALUES (?, now()::TIMESTAMP)", [version])
+        conn.execute("INSERT INTO question_results (campaign_id, iteration, question_id, role, question, verdict) "
+                     "VALUES ('camp-1', 1, 'q-old', 'train', 'old question?', 'pass')")
+    store = TrackingStore(path)
+    (old,) = store.results("camp-1", 1)
+    assert (old.question_id, old.label) == ("q-old", None)
+    store.start_campaign(spec())
+    store.record_results("camp-1", 2, [result("q1").model_copy(update={"label": "kpi_001"}), result("q2")])
+    assert [(r.question_id, r.label) for r in store.results("camp-1", 2)] == [("q1", "kpi_001"), ("q2", None)]
+    assert count(store, "schema_version") == SCHEMA_VERSION

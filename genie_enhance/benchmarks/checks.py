@@ -62,8 +62,12 @@ def ensure_unique_ids(benchmarks: Iterable[Benchmark]) -> None:
         if earlier is bench:
             continue
         path, line = location(bench)
-        why = " (the same question text)" if _text_derived(bench) and _text_derived(earlier) else ""
-        raise BenchmarkError(path, line, f"duplicate benchmark id {bench.id}{why}; first defined at {earlier.source}")
+        if bench.label is not None and bench.label == earlier.label:
+            what = f"duplicate benchmark label {bench.label!r} (id {bench.id})"
+        else:
+            why = " (the same question text)" if _text_derived(bench) and _text_derived(earlier) else ""
+            what = f"duplicate benchmark id {bench.id}{why}"
+        raise BenchmarkError(path, line, f"{what}; first defined at {earlier.source}")
 
 
 def _text_derived(benchmark: Benchmark) -> bool:

@@ -3,19 +3,28 @@
 Why a stable id from the question text: the train/holdout split and the tracking store key on the id, so a question
 written without one must get the same id on every run and machine, and a cosmetic edit (case, spacing) must not
 turn it into a "new" question.
+
+Why labels: the files users already keep name their questions (`"id": "kpi_001"`). Such a name is not a Genie id
+(32 lowercase hex), so it is kept as the question's `label`, shown next to the question everywhere, and the id is
+derived from it — from the label, not the text, so rewording a labelled question keeps its id (and its place in
+the split), and in a namespace of its own, so it never equals a text-derived id.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from genie_enhance.space.ids import ID_PATTERN, stable_id
 
 #: Namespace mixed into text-derived ids; the same one `space.normalize` uses for space benchmarks.
 ID_NAMESPACE = "benchmark"
+#: Namespace of label-derived ids (distinct from `ID_NAMESPACE`: a label never yields a text-derived id).
+LABEL_NAMESPACE = "benchmark-label"
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 
 
 def normalize_question(text: str) -> str:
@@ -28,12 +37,29 @@ def question_id(question: str) -> str:
     return stable_id(ID_NAMESPACE, normalize_question(question))
 
 
+def normalize_label(label: str) -> str:
+    """A label as kept and hashed: Unicode NFC, trimmed (case is kept: `KPI_1` and `kpi_1` are two labels)."""
+    return unicodedata.normalize("NFC", label).strip()
+
+
+def label_id(label: str) -> str:
+    """The stable 32-hex id of a labelled question (same label ⇒ same id, on every run and machine)."""
+    return stable_id(LABEL_NAMESPACE, normalize_label(label))
+
+
+def text_language(text: str) -> str:
+    """`"ko"` for text in Hangul, else `"en"` (what a question without a language marker is assumed to be)."""
+    return "ko" if _HANGUL.search(text) else "en"
+
+
 class Benchmark(BaseModel):
     """One benchmark question with its known-good SQL.
 
     `source` says where it came from: `<file>:<line>` for markdown/JSON files (line of the section heading or the
     JSON item), `space:<name>#benchmarks.questions[<i>]` for a space's own benchmarks. `translations` maps a
-    language code to a phrasing and always contains `"ko"` when `question_ko` is set (and vice versa).
+    language code to a phrasing and always contains `"ko"` when `question_ko` is set (and vice versa). `label` is
+    the user's own name for the question (a non-hex id in the file); without an explicit id, the id is derived
+    from the label, else from the question text. `metadata` keeps the fields a source has that we do not model.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -46,6 +72,13 @@ class Benchmark(BaseModel):
     source: str
     tags: list[str] = Field(default_factory=list)
     title: str | None = None
+    label: str | None = None
+    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages the question is written in: the main question's (by script), then its translations'."""
+        return list(dict.fromkeys([text_language(self.question), *self.translations]))
 
     @model_validator(mode="before")
     @classmethod
@@ -53,8 +86,12 @@ class Benchmark(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        question = data.get("question")
-        if not data.get("id") and isinstance(question, str) and question.strip():
+        question, label = data.get("question"), data.get("label")
+        if isinstance(label, str):
+            label = data["label"] = normalize_label(label) or None
+        if not data.get("id") and label:
+            data["id"] = label_id(label)
+        elif not data.get("id") and isinstance(question, str) and question.strip():
             data["id"] = question_id(question)
         raw = data.get("translations") or {}
         if not isinstance(raw, dict):

@@ -7,6 +7,7 @@ from genie_enhance.cli.app import app
 # Importing a command module registers its commands on `app`.
 from genie_enhance.cli import space_cmds  # noqa: E402,F401
 from genie_enhance.cli import demo_cmds  # noqa: E402,F401
+from genie_enhance.cli import benchmark_cmds  # noqa: E402,F401
 from genie_enhance.cli import compare_cmds  # noqa: E402,F401
 from genie_enhance.cli import score_cmds  # noqa: E402,F401
 from genie_enhance.cli import run_cmds  # noqa: E402,F401

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from genie_enhance.cli.app import console, err_console
+from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
 from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
 from genie_enhance.engine.campaign import IterationOutcome
 from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
@@ -21,8 +23,8 @@ from genie_enhance.tracking.report import render_report
 
 
 def fail(exc: BaseException) -> NoReturn:
-    """One clear line on stderr, exit 2."""
-    err_console.print(f"[red]error:[/] {exc}", highlight=False)
+    """One clear line on stderr (never re-wrapped; the message is not read as markup), exit 2."""
+    err_console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -31,19 +33,26 @@ def open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | Non
                  genie_latency_ms: float = 0, genie_noise: float = 0.0, progress: bool = False,
                  benchmarks_required: bool = True, profile: str | None = None,
                  poll_interval_s: float = 1.0) -> Runtime:
-    """Build the backend the flags name, then the runtime around it."""
+    """Build the backend the flags name, then the runtime around it; the benchmark files' warnings are printed
+    here, once, on stderr (the campaign records them as events when it starts)."""
     if settings.backend == "local":
         if warehouse is None or space is None:
             raise ConfigError("--backend local needs --warehouse F.duckdb and --space space.json")
         backend = local_backend(warehouse, space, catalog=catalog, latency_ms=genie_latency_ms,
                                 noise=genie_noise, seed=settings.seed)
+        llm_settings = LLMSettings.from_env() if settings.use_llm else None
+        try:
+            rt = build_runtime(settings, backend, out, llm_settings=llm_settings, progress=progress)
+        except BaseException:
+            backend.close()
+            raise
     elif settings.backend == "databricks":
-        return _databricks_runtime(settings, out, space_id, warehouse_id, profile=profile,
-                                   poll_interval_s=poll_interval_s, progress=progress)
+        rt = _databricks_runtime(settings, out, space_id, warehouse_id, profile=profile,
+                                 poll_interval_s=poll_interval_s, progress=progress)
     else:
         raise ConfigError(f"--backend {settings.backend}: unknown backend (choose local or databricks)")
-    llm_settings = LLMSettings.from_env() if settings.use_llm else None
-    return build_runtime(settings, backend, out, llm_settings=llm_settings, progress=progress)
+    print_benchmark_warnings(rt.benchmark_warnings)
+    return rt
 
 
 def _databricks_runtime(settings: CampaignSettings, out: Path, space_id: str | None, warehouse_id: str | None, *,

@@ -17,8 +17,9 @@ from rich.table import Table
 from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
 from genie_enhance.backends.local.factory import LocalBackend, open_local_backend
 from genie_enhance.backends.protocols import AnswerStatus, ResultSet
-from genie_enhance.benchmarks import load_benchmarks, split_benchmarks
+from genie_enhance.benchmarks import load_benchmark_set, split_benchmarks
 from genie_enhance.cli.app import app, console, err_console
+from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
 from genie_enhance.engine.native_eval import OurVerdict, compare_native, native_ids
 from genie_enhance.errors import BenchmarkError, ConfigError, GenieEnhanceError, ServiceError, SpaceFormatError
 from genie_enhance.scoring.runner import ScoreReport, score_benchmarks
@@ -163,7 +164,9 @@ def score(
                           Remote(space_id, warehouse_id, profile, poll_interval, rate_per_minute))
     native = None
     with local, _user_errors():
-        questions = load_benchmarks(benchmarks)
+        loaded = load_benchmark_set(benchmarks)
+        print_benchmark_warnings(loaded.warnings)
+        questions = loaded.benchmarks
         if not questions:
             raise _exit(f"error: {benchmarks}: no benchmark questions")
         split = split_benchmarks(questions, holdout, seed)
@@ -216,11 +219,13 @@ def _print_report(report: ScoreReport) -> None:
     failures = report.failures()
     if failures:
         table = Table(title="Questions that did not pass")
-        for name in ("id", "question", "verdict", "reason", "details"):
-            table.add_column(name, no_wrap=name in ("id", "verdict", "reason"))
+        labels = any(q.label for q in failures)
+        for name in ("id", *(("label",) if labels else ()), "question", "verdict", "reason", "details"):
+            table.add_column(name, no_wrap=name in ("id", "label", "verdict", "reason"))
         for q in failures:
             reason = q.reason.value if q.reason is not None else (q.category.value if q.category else "")
-            table.add_row(q.id[:8], q.question, q.verdict.value, reason, _details_text(q.details))
+            table.add_row(q.id[:8], *((q.label or "",) if labels else ()), q.question, q.verdict.value, reason,
+                          _details_text(q.details))
         console.print(table)
     scores = "  ".join(f"{name} {_pct(value)}" for name, value in report.score.items())
     counts = ", ".join(f"{name} {value}" for name, value in report.counts.items())

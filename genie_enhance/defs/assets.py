@@ -11,7 +11,7 @@ edge to the next iteration goes through the tracking store, never through this g
 # (as Nothing, or as a tuple when the asset has check specs).
 import dagster as dg
 
-from genie_enhance.benchmarks import load_benchmarks, split_benchmarks
+from genie_enhance.benchmarks import load_benchmark_set, split_benchmarks
 from genie_enhance.defs import checks
 from genie_enhance.defs import metadata as md
 from genie_enhance.defs.partitions import iterations
@@ -33,20 +33,17 @@ def _step_runtime(genie: RuntimeProvider, state: IterationState) -> Runtime:
 
 @dg.asset(group_name="inputs", kinds={"python"})
 def benchmarks(context: dg.AssetExecutionContext, genie: Provider) -> dg.MaterializeResult:
-    """Each space's benchmark questions, parsed and split into train and holdout (stable per id and seed)."""
-    meta: dict = {}
-    rows = []
+    """Each space's benchmark questions, parsed and split into train and holdout (stable per id and seed), with
+    the warnings of its files (questions or files skipped, fields kept as metadata)."""
+    splits, warnings = {}, {}
     for key in genie.space_keys():
         settings = genie.settings(key)
-        split = split_benchmarks(load_benchmarks(settings.benchmarks), settings.holdout, settings.seed)
-        meta[f"{key}/questions"] = dg.MetadataValue.int(len(split.train) + len(split.holdout))
-        meta[f"{key}/train"] = dg.MetadataValue.int(len(split.train))
-        meta[f"{key}/holdout"] = dg.MetadataValue.int(len(split.holdout))
-        rows += [(key, b.id[:8], "holdout" if b.id in split.holdout_ids else "train", b.question)
-                 for b in [*split.train, *split.holdout]]
-    meta["questions"] = dg.MetadataValue.int(len(rows))
-    meta["benchmarks"] = md.md_table(["space", "id", "role", "question"], rows)
-    return dg.MaterializeResult(metadata=meta)
+        loaded = load_benchmark_set(settings.benchmarks)
+        splits[key] = split_benchmarks(loaded.benchmarks, settings.holdout, settings.seed)
+        warnings[key] = loaded.warnings
+        for warning in loaded.warnings:
+            context.log.warning(f"{key}: {warning}")
+    return dg.MaterializeResult(metadata=md.benchmarks(splits, warnings))
 
 
 @dg.asset(partitions_def=iterations, group_name=LOOP, kinds={"python"})

@@ -4,7 +4,8 @@
 function) with each iteration executed as the `enhancement_iteration` job on that iteration's partition, against
 a persistent instance, so `dagster dev` on the same DAGSTER_HOME afterwards shows every iteration the CLI ran.
 The resources come from the CLI's flags (`FixedRuntime` around the runtime it built), never from
-genie_enhance.yaml.
+genie_enhance.yaml. Before the first iteration, the `benchmarks` asset (the lineage root) is materialized from the
+same files, so the UI shows what the campaign ran on instead of "never materialized".
 
 DAGSTER_HOME: the `DAGSTER_HOME` environment variable when set, else `./dagster_home` (the repository's committed
 instance when run from the repository root, which `make dev` also uses). A home without `dagster.yaml` gets the
@@ -63,12 +64,18 @@ class JobIterationRunner:
 
     def __init__(self, rt: Runtime, instance: dg.DagsterInstance) -> None:
         self.instance = instance
-        defs = dg.Definitions(
+        self.defs = dg.Definitions(
             assets=[benchmarks, *LOOP_ASSETS], jobs=[iteration_job], executor=dg.in_process_executor,
             resources={"genie": FixedRuntime(rt), "tracking_db": DuckDBResource(database=str(rt.tracking.path)),
                        "llm": LLMResource()},
         )
-        self.job = defs.resolve_job_def(ITERATION_JOB)
+        self.job = self.defs.resolve_job_def(ITERATION_JOB)
+
+    def materialize_benchmarks(self, rt: Runtime) -> None:
+        """The `benchmarks` asset, materialized in-process as the UI's "Materialize" button would."""
+        job = self.defs.resolve_implicit_global_asset_job_def()
+        tags = {SPACE_TAG: rt.settings.space_key, DRIVER_TAG: "cli"}
+        job.execute_in_process(instance=self.instance, asset_selection=[benchmarks.key], tags=tags, run_config=QUIET)
 
     def __call__(self, rt: Runtime, campaign_id: str, iteration: int) -> IterationOutcome:
         key = partition_key(rt.settings.space_key, campaign_id, iteration)
@@ -88,4 +95,5 @@ def run_campaign_in_dagster(
         warnings.filterwarnings("ignore", module=r"dagster(\..*)?$")
         with open_instance(home or dagster_home()) as instance:
             runner = JobIterationRunner(rt, instance)
+            runner.materialize_benchmarks(rt)
             return run_campaign(rt, new=new, on_iteration=on_iteration, run_one=runner)

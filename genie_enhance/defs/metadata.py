@@ -10,6 +10,7 @@ from typing import Any
 
 import dagster as dg
 
+from genie_enhance.benchmarks import BenchmarkSplit, BenchmarkWarning
 from genie_enhance.engine.iteration import IterationState, iteration_summary
 from genie_enhance.scoring.verdicts import Verdict
 
@@ -43,6 +44,23 @@ def _num(value: float | int | None) -> dg.MetadataValue:
     return dg.MetadataValue.float(float(value))
 
 
+def benchmarks(splits: dict[str, BenchmarkSplit], warnings: dict[str, list[BenchmarkWarning]]) -> dict[str, Any]:
+    """Per space: question, train and holdout counts and warnings; one table of every question (with its label)."""
+    meta: dict[str, Any] = {}
+    rows = []
+    for key, split in splits.items():
+        meta[f"{key}/questions"] = dg.MetadataValue.int(len(split.train) + len(split.holdout))
+        meta[f"{key}/train"] = dg.MetadataValue.int(len(split.train))
+        meta[f"{key}/holdout"] = dg.MetadataValue.int(len(split.holdout))
+        meta[f"{key}/warnings"] = dg.MetadataValue.int(len(warnings.get(key, [])))
+        rows += [(key, b.id[:8], b.label, "holdout" if b.id in split.holdout_ids else "train", b.question)
+                 for b in [*split.train, *split.holdout]]
+    meta["questions"] = dg.MetadataValue.int(len(rows))
+    meta["benchmarks"] = md_table(["space", "id", "label", "role", "question"], rows)
+    meta["warnings"] = md_table(["space", "warning"], [(k, str(w)) for k, ws in warnings.items() for w in ws])
+    return meta
+
+
 def common(state: IterationState, step: str) -> dict[str, Any]:
     """Keys on every loop asset: which iteration, whether it was the read-only path, and the step's time."""
     return {
@@ -69,8 +87,8 @@ def space_config(state: IterationState) -> dict[str, Any]:
 
 def benchmark_results(state: IterationState) -> dict[str, Any]:
     report = state.scored.report
-    failures = [(q.id[:8], q.role, q.verdict.value, q.category.value if q.category else q.reason, q.question)
-                for q in report.questions if q.verdict != Verdict.PASS]
+    failures = [(q.id[:8], q.label, q.role, q.verdict.value, q.category.value if q.category else q.reason,
+                 q.question) for q in report.questions if q.verdict != Verdict.PASS]
     meta = {
         **common(state, "score"),
         "score_train": _num(report.score.get("train")),
@@ -78,7 +96,7 @@ def benchmark_results(state: IterationState) -> dict[str, Any]:
         "score_all": _num(report.score.get("all")),
         "objective": _num(state.scored.objective),
         "genie_calls": dg.MetadataValue.int(report.genie_calls),
-        "failures": md_table(["id", "role", "verdict", "category", "question"], failures),
+        "failures": md_table(["id", "label", "role", "verdict", "category", "question"], failures),
     }
     meta.update({f"count_{k}": dg.MetadataValue.int(int(v)) for k, v in sorted(report.counts.items())})
     if state.historical:

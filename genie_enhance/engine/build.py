@@ -9,7 +9,7 @@ from typing import Any, Callable
 from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
 from genie_enhance.backends.local.factory import open_local_backend
 from genie_enhance.backends.local.offline_genie import OfflineGenie
-from genie_enhance.benchmarks import load_benchmarks
+from genie_enhance.benchmarks import LoadedBenchmarks, load_benchmark_set
 from genie_enhance.engine.runtime import Backend, CampaignSettings, Runtime, out_paths
 from genie_enhance.llm import LLMClient, LLMSettings
 from genie_enhance.proposers.heuristic import HeuristicProposer
@@ -54,7 +54,9 @@ def build_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *
                   llm_http_client: Any | None = None, tracking_path: Path | None = None) -> Runtime:
     """Wire everything a campaign needs; secrets (the LLM key, plus `secrets`, e.g. the workspace token) are
     scrubbed from what the tracking store writes. `llm_http_client` authenticates LLM requests its own way.
-    `tracking_path`: a tracking store shared by several spaces (default: `<out_dir>/tracking.duckdb`)."""
+    `tracking_path`: a tracking store shared by several spaces (default: `<out_dir>/tracking.duckdb`). The
+    benchmarks are read first, so a malformed file leaves no output directory or tracking store behind."""
+    loaded = load_benchmark_set(settings.benchmarks) if settings.benchmarks else LoadedBenchmarks()
     out_dir.mkdir(parents=True, exist_ok=True)
     secrets = [*secrets, *([llm_settings.api_key.get_secret_value()] if llm_settings is not None else [])]
     tracking = TrackingStore(tracking_path or out_paths(out_dir)["tracking"], secrets=secrets)
@@ -64,9 +66,9 @@ def build_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *
     proposers: list[Any] = [HeuristicProposer()]
     if llm is not None:
         proposers.append(LLMProposer(llm))
-    return Runtime(settings=settings, backend=backend, tracking=tracking,
-                   benchmarks=load_benchmarks(settings.benchmarks) if settings.benchmarks else [], proposers=proposers, llm=llm,
-                   progress=progress, current=current)
+    return Runtime(settings=settings, backend=backend, tracking=tracking, benchmarks=loaded.benchmarks,
+                   proposers=proposers, llm=llm, progress=progress, current=current,
+                   benchmark_warnings=loaded.warnings)
 
 
 def workspace_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *,

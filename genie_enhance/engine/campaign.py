@@ -18,22 +18,29 @@ from genie_enhance.engine.steps import canonical_bytes, scored_points, write_ver
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.tracking import CampaignSpec, PendingApplyRecord
 
-__all__ = ["IterationOutcome", "IterationRunner", "apply_batch", "begin_next_iteration", "finish", "resume",
-           "run_campaign", "run_iteration", "start_or_resume"]
+BENCHMARK_WARNING = "benchmark_warning"  # event kind: something in the benchmark files was skipped or kept as metadata
+
+__all__ = ["BENCHMARK_WARNING", "IterationOutcome", "IterationRunner", "apply_batch", "begin_next_iteration", "finish",
+           "resume", "run_campaign", "run_iteration", "start_or_resume"]
 
 
 def start_or_resume(rt: Runtime, *, new: bool = False) -> str:
-    """The running campaign of this space (resumed), or a new one."""
+    """The running campaign of this space (resumed), or a new one; either way, the warnings of the benchmark
+    files it runs on are recorded as its events."""
     latest = None if new else rt.tracking.latest_campaign(rt.settings.space_key)
     if latest is not None and latest.status == "running":
         resume(rt, latest.campaign_id)
-        return latest.campaign_id
-    spec = CampaignSpec(
-        space_key=rt.settings.space_key, backend=rt.settings.backend, target=rt.settings.target,
-        max_iterations=rt.settings.max_iterations, holdout_fraction=rt.settings.holdout, seed=rt.settings.seed,
-        settings=rt.settings.model_dump(mode="json"), holdout_ids=sorted(rt.split.holdout_ids),
-    )
-    return rt.tracking.start_campaign(spec)
+        campaign_id = latest.campaign_id
+    else:
+        spec = CampaignSpec(
+            space_key=rt.settings.space_key, backend=rt.settings.backend, target=rt.settings.target,
+            max_iterations=rt.settings.max_iterations, holdout_fraction=rt.settings.holdout, seed=rt.settings.seed,
+            settings=rt.settings.model_dump(mode="json"), holdout_ids=sorted(rt.split.holdout_ids),
+        )
+        campaign_id = rt.tracking.start_campaign(spec)
+    for warning in rt.benchmark_warnings:
+        rt.tracking.record_event(campaign_id, BENCHMARK_WARNING, str(warning), data=warning.to_dict())
+    return campaign_id
 
 
 def resume(rt: Runtime, campaign_id: str) -> None:

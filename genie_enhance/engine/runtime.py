@@ -14,7 +14,7 @@ from typing import Any, Callable, Literal
 from pydantic import BaseModel, Field
 
 from genie_enhance.backends.protocols import Genie, SpaceStore, Warehouse
-from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, split_benchmarks
+from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, BenchmarkWarning, split_benchmarks
 from genie_enhance.engine.policy import Policy
 from genie_enhance.scoring.runner import ExpectedCache
 from genie_enhance.scoring.verdicts import CompareOptions
@@ -92,7 +92,8 @@ class ReadOnlySpaceStore:
 
 @dataclass
 class Runtime:
-    """A campaign's settings, backend, benchmarks, tracking store and proposers, plus per-run caches."""
+    """A campaign's settings, backend, benchmarks (and the warnings loading them gave), tracking store and
+    proposers, plus per-run caches."""
 
     settings: CampaignSettings
     backend: Backend
@@ -106,6 +107,7 @@ class Runtime:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     current: dict[str, Any] = field(default_factory=dict)  # campaign/iteration the LLM call hook attributes to
     entity_values: list[str] | None = None  # the leakage guard's entity values, read once per runtime
+    benchmark_warnings: list[BenchmarkWarning] = field(default_factory=list)
 
     @property
     def split(self) -> BenchmarkSplit:

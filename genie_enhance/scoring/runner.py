@@ -73,6 +73,7 @@ class QuestionResult(BaseModel):
     id: str
     question: str
     role: Role
+    label: str | None = None  # the user's name for the question (a non-hex id in the benchmark file)
     expected_sql: str
     generated_sql: str | None = None
     verdict: Verdict
@@ -157,6 +158,7 @@ class _Scorer:
         base = {
             "id": bench.id,
             "question": bench.question,
+            "label": bench.label,
             "role": self.split.role(bench.id) if self.split is not None else "train",
             "expected_sql": bench.expected_sql,
         }

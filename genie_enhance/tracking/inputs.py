@@ -66,6 +66,7 @@ def result_row(campaign_id: str, iteration: int, result: Any, diagnosis: Any = N
         "question_id": question_id,
         "role": role,
         "question": text(attr(result, "question", default="")) or "",
+        "label": text(attr(result, "label")),
         "expected_sql": text(attr(result, "expected_sql")),
         "generated_sql": text(attr(result, "generated_sql")),
         "verdict": text(attr(result, "verdict")) or "error",

@@ -140,6 +140,7 @@ class QuestionResultRecord(_Record):
     question_id: str
     role: Role
     question: str
+    label: str | None = None  # the user's name for the question (schema v3)
     expected_sql: str | None
     generated_sql: str | None
     verdict: str

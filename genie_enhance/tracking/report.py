@@ -120,6 +120,7 @@ class GridRow(BaseModel):
     question_id: str
     role: str
     question: str
+    label: str | None = None
     cells: list[GridCell]  # one per iteration, in iteration order
 
     @property
@@ -309,7 +310,8 @@ def _grid(results: dict[int, list[QuestionResultRecord]], holdout_ids: set[str])
         latest = outcomes[max(outcomes)]
         role = "holdout" if question_id in holdout_ids else latest.role
         cells = [_cell(i, outcomes.get(i)) for i in results]
-        rows.append(GridRow(question_id=question_id, role=role, question=latest.question, cells=cells))
+        rows.append(GridRow(question_id=question_id, role=role, question=latest.question, label=latest.label,
+                            cells=cells))
     return sorted(rows, key=lambda r: (r.role != "train", r.question_id))
 
 

@@ -68,7 +68,8 @@ def _clip(text: str, limit: int) -> str:
 
 def cell_title(cell: GridCell, row: GridRow) -> str:
     """The plain-text tooltip of a grid cell (the same facts the click panel shows, SQL shortened)."""
-    head = f"{row.question_id} · iteration {cell.iteration} · {cell.verdict.replace('_', ' ')}"
+    named = f"{row.question_id} ({row.label})" if row.label else row.question_id
+    head = f"{named} · iteration {cell.iteration} · {cell.verdict.replace('_', ' ')}"
     lines = [head + (f" ({cell.category})" if cell.category else "")]
     lines += [f"{label}: {value}" for label, value in (
         ("reason", cell.reason), ("details", cell.details), ("Genie error", cell.genie_error)) if value]
@@ -98,7 +99,7 @@ def _grid_json(data: ReportData) -> dict[str, Any]:
     """What the click panel reads: per question, its cells keyed by iteration."""
     return {
         row.question_id: {
-            "id": row.question_id, "role": row.role, "question": row.question,
+            "id": row.question_id, "label": row.label, "role": row.role, "question": row.question,
             "cells": {str(c.iteration): c.model_dump(mode="json") for c in row.cells},
         }
         for row in data.grid

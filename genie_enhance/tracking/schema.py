@@ -16,7 +16,7 @@ import duckdb
 from genie_enhance.tracking.errors import TrackingError
 from genie_enhance.tracking.timeutil import utc_now
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 CAMPAIGN_STATUSES = ("running", "finished", "failed")
 DECISIONS = ("continue", "rollback", "stop")
@@ -185,7 +185,12 @@ SCHEMA_V2: list[str] = [
     )""",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: SCHEMA_V1, 2: SCHEMA_V2}
+# v3: the question's label (the user's own name for it, e.g. `kpi_001`), shown next to the question.
+SCHEMA_V3: list[str] = [
+    "ALTER TABLE question_results ADD COLUMN IF NOT EXISTS label VARCHAR",
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3}
 
 _VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY,

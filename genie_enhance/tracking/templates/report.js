@@ -24,6 +24,7 @@
     selected = button;
     button.classList.add("selected");
     setText("question_id", question.id);
+    setText("label", question.label);
     setText("role", question.role);
     setText("question", question.question);
     setText("iteration", cell.iteration);
