@@ -14,6 +14,7 @@ from genie_enhance.space.validation.budgets import (
     snippet_count,
     table_count,
 )
+from genie_enhance.space.validation.deny import check_denied_functions
 from genie_enhance.space.validation.execution import check_execution
 from genie_enhance.space.validation.problems import Problem, problems_from_format_error
 from genie_enhance.space.validation.references import (
@@ -56,6 +57,8 @@ STRUCTURE_RULES = (
     check_budgets,
     check_sizes,
 )
+# Ours, not the Genie API's: SQL reaching outside the data (the emulator, mimicking the API, leaves them out).
+SAFETY_RULES = (check_denied_functions,)
 CATALOG_RULES = (check_catalog_tables, check_statement_references, check_join_references, check_snippet_references)
 
 
@@ -65,9 +68,13 @@ def validate_space(
     catalog: Catalog | None = None,
     warehouse: Warehouse | None = None,
     strict_sorting: bool = True,
+    safety: bool = True,
 ) -> list[Problem]:
-    """Every problem found (empty list = valid). `catalog` adds existence checks, `warehouse` a LIMIT 0 dry run."""
+    """Every problem found (empty list = valid). `catalog` adds existence checks, `warehouse` a LIMIT 0 dry run
+    of every SQL in context; `safety=False` leaves out the rules the Genie API itself does not apply."""
     problems = [p for rule in STRUCTURE_RULES for p in rule(space)]
+    if safety:
+        problems += [p for rule in SAFETY_RULES for p in rule(space)]
     if strict_sorting:
         problems += check_sorting(space)
     if catalog is not None:
