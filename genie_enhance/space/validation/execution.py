@@ -12,7 +12,7 @@ is never sent (see `deny.py`); warehouse messages are scrubbed of secrets before
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, MutableMapping
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -163,29 +163,41 @@ def _failure(warehouse: Warehouse, sql: str, limit: int) -> str | None:
     return None
 
 
-def _probe_failure(warehouse: Warehouse, probe: Probe) -> str | None:
+ExecutionCache = MutableMapping[tuple[str, int], "str | None"]
+
+
+def _cached_failure(warehouse: Warehouse, sql: str, limit: int, cache: ExecutionCache | None) -> str | None:
+    if cache is None:
+        return _failure(warehouse, sql, limit)
+    if (sql, limit) not in cache:
+        cache[(sql, limit)] = _failure(warehouse, sql, limit)
+    return cache[(sql, limit)]
+
+
+def _probe_failure(warehouse: Warehouse, probe: Probe, cache: ExecutionCache | None) -> str | None:
     errors = []
     for sql in probe.contexts:
-        error = _failure(warehouse, sql, 0)
+        error = _cached_failure(warehouse, sql, 0, cache)
         if error is None:
             break
         errors.append(error)
     else:
         if errors:
             return errors[0] if len(errors) == 1 else f"fails on every table of the space, e.g.: {errors[0]}"
-    return next((e for e in (_failure(warehouse, sql, 1) for sql in probe.constants) if e), None)
+    return next((e for e in (_cached_failure(warehouse, sql, 1, cache) for sql in probe.constants) if e), None)
 
 
 def check_execution(
-    space: SerializedSpace, warehouse: Warehouse, *, skip: Container[str] = ()
+    space: SerializedSpace, warehouse: Warehouse, *, skip: Container[str] = (), cache: ExecutionCache | None = None
 ) -> Iterator[Problem]:
     """Run every statement, snippet and join condition in context (LIMIT 0); report the warehouse's error.
 
-    Items whose path is in `skip` (already reported: unparseable, denied) are not run.
+    Items whose path is in `skip` (already reported: unparseable, denied) are not run. `cache` (statement →
+    outcome) lets a caller validating many variants of one space in a short while (a batch) run each SQL once.
     """
     for probe in probes(space):
         if probe.path in skip:
             continue
-        error = _probe_failure(warehouse, probe)
+        error = _probe_failure(warehouse, probe, cache)
         if error:
             yield Problem(probe.path, probe.code, f"fails on the warehouse: {error}")
