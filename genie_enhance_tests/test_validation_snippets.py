@@ -186,3 +186,16 @@ def test_databricks_backend_judges_like_the_local_one(tmp_path: Path, make_emula
         assert found == [(path, code)] == [(p["path"], p["code"]) for p in json.loads(local.stdout)["problems"]]
     sent = [r for r in emulator.requests("execute-statement")]
     assert not any("read_csv" in json.dumps(r.body) or "read_text" in json.dumps(r.body) for r in sent)
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT t.user, t.secret, query FROM t",  # columns named like denied functions
+    "SELECT current_date(), current_timestamp(), version()",
+    "SELECT list(x) FROM main.json.events",  # an aggregate named `list`, a schema named `json`
+    "SELECT * FROM json.events",
+])
+def test_names_that_only_look_denied_are_not(sql: str) -> None:
+    from genie_enhance.space.validation.deny import denied_calls
+    from genie_enhance.sql import ensure_read_only
+
+    assert denied_calls(ensure_read_only(sql)) == []

@@ -80,6 +80,7 @@ DENY_LIST: tuple[DenyRule, ...] = (
 RULES = {rule.name: rule for rule in DENY_LIST}
 # `csv.`/path``, `parquet.`s3://…``: Databricks reads the path as a table of that format.
 _PATH_FORMATS = {"csv", "json", "parquet", "delta", "text", "orc", "avro", "binaryfile", "xml", "cloudfiles"}
+_SLASHED = re.compile(r"[/\\]|://")
 _PATHLIKE = re.compile(r"[/\\]|://|\.(csv|tsv|txt|parquet|json|jsonl|ndjson|orc|avro|xml|xlsx|gz|zst)$", re.I)
 
 
@@ -98,8 +99,8 @@ def _path_table(table: exp.Table) -> str | None:
     name = table.name
     if not name or not isinstance(table.this, exp.Identifier):
         return None
-    if table.db and table.db.lower() in _PATH_FORMATS and not table.catalog:
-        return f"{table.db}.`{name}`"
+    if table.db and table.db.lower() in _PATH_FORMATS and not table.catalog and _SLASHED.search(name):
+        return f"{table.db}.`{name}`"  # a schema merely named `json` holds tables, not paths
     if not table.db and _PATHLIKE.search(name):
         return name
     return None
