@@ -19,7 +19,8 @@ from genie_enhance.cli.app import app
 from genie_enhance.space.io import parse_space
 from genie_enhance.space.validation import validate_space
 from genie_enhance.emulator import Emulator
-from genie_enhance.space.validation.deny import DENY_LIST, SEVERITIES
+from genie_enhance.space.validation.deny import DENY_LIST, SEVERITIES, denied_calls
+from genie_enhance.sql import ensure_read_only
 from genie_enhance_tests.support.emulator import TOKEN, emulator_space, make_emulator, emulator_files  # noqa: F401
 from genie_enhance_tests.test_validation import make_shop_db, valid_space_dict
 
@@ -195,7 +196,4 @@ def test_databricks_backend_judges_like_the_local_one(tmp_path: Path, make_emula
     "SELECT * FROM json.events",
 ])
 def test_names_that_only_look_denied_are_not(sql: str) -> None:
-    from genie_enhance.space.validation.deny import denied_calls
-    from genie_enhance.sql import ensure_read_only
-
     assert denied_calls(ensure_read_only(sql)) == []

@@ -20,7 +20,7 @@ from sqlglot import exp
 from genie_enhance.backends.protocols import Warehouse
 from genie_enhance.errors import ReadOnlySqlError, SqlParseError
 from genie_enhance.space.lines import join_lines
-from genie_enhance.space.model import SerializedSpace
+from genie_enhance.space.model import JoinSpec, SerializedSpace
 from genie_enhance.space.validation.deny import denied_calls
 from genie_enhance.space.validation.locate import snippet_items, statements
 from genie_enhance.space.validation.params import bind_parameters
@@ -116,7 +116,7 @@ def _snippet_probe(path: str, kind: str, text: str, space: SerializedSpace) -> P
     return Probe(path, SNIPPET_CODE, [_limit_zero(q) for q in queries], _constants(tree))
 
 
-def _join_probe(path: str, join, text: str) -> Probe | None:  # noqa: ANN001 - a JoinSpec
+def _join_probe(path: str, join: JoinSpec, text: str) -> Probe | None:
     try:
         condition = parse_condition(text).args["where"].this
     except (SqlParseError, ReadOnlySqlError):
