@@ -20,6 +20,7 @@ from genie_enhance.space.io import parse_space
 from genie_enhance.space.validation import validate_space
 from genie_enhance.emulator import Emulator
 from genie_enhance.space.validation.deny import DENY_LIST, SEVERITIES, denied_calls
+from genie_enhance.space.validation.execution import check_execution
 from genie_enhance.sql import ensure_read_only
 from genie_enhance_tests.support.emulator import TOKEN, emulator_space, make_emulator, emulator_files  # noqa: F401
 from genie_enhance_tests.test_validation import make_shop_db, valid_space_dict
@@ -197,3 +198,39 @@ def test_databricks_backend_judges_like_the_local_one(tmp_path: Path, make_emula
 ])
 def test_names_that_only_look_denied_are_not(sql: str) -> None:
     assert denied_calls(ensure_read_only(sql)) == []
+
+
+class Recording(DuckDBWarehouse):
+    """The real DuckDB warehouse, remembering every statement it was sent."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.sent: list[str] = []
+
+    def execute(self, sql: str, limit: int | None = None):  # noqa: ANN201 - the Warehouse protocol's ResultSet
+        self.sent.append(sql)
+        return super().execute(sql, limit=limit)
+
+
+def test_denied_sql_is_never_sent_even_when_not_skipped(shop_db: Path) -> None:
+    data, path = with_sql(valid_space_dict(), E, "(SELECT * FROM read_csv('/etc/passwd'))")
+    warehouse = Recording(shop_db)
+    try:
+        problems = list(check_execution(parse_space(data), warehouse))  # no skip set: execution on its own
+    finally:
+        warehouse.close()
+    assert [(p.path, p.code) for p in problems] == [(path, "snippet_execution")] and "not run" in problems[0].message
+    assert warehouse.sent and not any("read_csv" in sql for sql in warehouse.sent)
+
+
+def test_a_shared_execution_cache_runs_each_statement_once(shop_db: Path) -> None:
+    space = parse_space(valid_space_dict())
+    warehouse = Recording(shop_db)
+    cache: dict = {}
+    try:
+        assert validate_space(space, warehouse=warehouse, execution_cache=cache) == []
+        first = len(warehouse.sent)
+        assert validate_space(space, warehouse=warehouse, execution_cache=cache) == []
+    finally:
+        warehouse.close()
+    assert first == len(cache) > 0 and len(warehouse.sent) == first

@@ -21,7 +21,7 @@ from genie_enhance.backends.protocols import Warehouse
 from genie_enhance.errors import ReadOnlySqlError, SqlParseError
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import JoinSpec, SerializedSpace
-from genie_enhance.space.validation.deny import denied_calls
+from genie_enhance.space.validation.deny import DENIED_CODE, denied_calls
 from genie_enhance.space.validation.locate import snippet_items, statements
 from genie_enhance.space.validation.params import bind_parameters
 from genie_enhance.space.validation.problems import Problem
@@ -153,7 +153,10 @@ def probes(space: SerializedSpace) -> list[Probe]:
 # ---------------------------------------------------------------------------------------------- running
 def _failure(warehouse: Warehouse, sql: str, limit: int) -> str | None:
     """The warehouse's one-line message if `sql` fails (secrets scrubbed), else None. Denied SQL is never sent."""
-    calls = denied_calls(ensure_read_only(sql))
+    try:
+        calls = [c for c in denied_calls(ensure_read_only(sql)) if c.rule.code == DENIED_CODE]
+    except (SqlParseError, ReadOnlySqlError) as exc:
+        return str(exc)
     if calls:
         return f"not run: calls {calls[0].written}"
     try:
