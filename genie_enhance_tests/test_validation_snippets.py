@@ -234,3 +234,15 @@ def test_a_shared_execution_cache_runs_each_statement_once(shop_db: Path) -> Non
     finally:
         warehouse.close()
     assert first == len(cache) > 0 and len(warehouse.sent) == first
+
+
+def test_databricks_usage_errors_are_one_line(tmp_path: Path, shop_db: Path) -> None:
+    data = valid_space_dict()
+    missing = validate(tmp_path, data, "--backend", "databricks")
+    assert missing.exit_code == 2 and "--warehouse-id" in missing.output
+    both = validate(tmp_path, data, "--backend", "databricks", "--warehouse-id", "w1", "--warehouse", str(shop_db))
+    assert both.exit_code == 2
+    env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("DATABRICKS_")}
+    env["DATABRICKS_CONFIG_FILE"] = str(tmp_path / "no-databrickscfg")
+    no_auth = validate(tmp_path, data, "--backend", "databricks", "--warehouse-id", "w1", env=env)
+    assert no_auth.exit_code == 2 and no_auth.stderr.startswith("error: ") and "Traceback" not in no_auth.output
