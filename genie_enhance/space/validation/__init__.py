@@ -72,7 +72,8 @@ def validate_space(
     execution_cache: ExecutionCache | None = None,
 ) -> list[Problem]:
     """Every problem found (empty list = valid). `catalog` adds existence checks, `warehouse` a LIMIT 0 dry run
-    of every SQL in context (`execution_cache` runs each statement once across calls); `safety=False` leaves out the rules the Genie API itself does not apply."""
+    of every SQL in context (`execution_cache` runs each statement once across calls); `safety=False` leaves
+    out the rules the Genie API itself does not apply (the deny list)."""
     problems = [p for rule in STRUCTURE_RULES for p in rule(space)]
     if safety:
         problems += [p for rule in SAFETY_RULES for p in rule(space)]
