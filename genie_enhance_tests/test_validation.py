@@ -446,7 +446,10 @@ def test_catalog_resolution_is_not_overeager(shop: DuckDBWarehouse) -> None:
     data["instructions"]["sql_snippets"]["measures"][0]["sql"] = ["SUM(unknown_alias.whatever)"]
     assert run(data, catalog=shop.catalog()) == []
     examples[0]["sql"][0] = examples[0]["sql"][0].replace("sales.customers", "shop.sales.customers")
-    assert run(data, catalog=shop.catalog(), warehouse=shop) == []
+    # the example runs; the measure's unknown qualifier is left to the in-context run, which refuses it
+    problems = run(data, catalog=shop.catalog(), warehouse=shop)
+    assert located(problems) == {("instructions.sql_snippets.measures[0].sql", "snippet_execution")}
+    assert "unknown_alias" in problems[0].message
 
 
 # ---------------------------------------------------------------------------------------------- execution
@@ -471,7 +474,9 @@ class RecordingWarehouse:
 def test_every_statement_runs_with_limit_0_and_bound_parameters(shop: DuckDBWarehouse) -> None:
     recorder = RecordingWarehouse(shop)
     assert run(valid_space_dict(), warehouse=recorder) == []
-    assert len(recorder.calls) == 3 and {limit for _, limit in recorder.calls} == {0}
+    # 3 statements, 3 snippets and 1 join condition, each planned in context with LIMIT 0
+    assert len(recorder.calls) == 7 and {limit for _, limit in recorder.calls} == {0}
+    assert all(sql.rstrip().endswith("LIMIT 0") for sql, _ in recorder.calls)
     bound = recorder.calls[1][0]
     assert "'EU'" in bound and "CAST(NULL AS DATE)" in bound and ":since" not in bound
 
@@ -500,4 +505,4 @@ def test_statements_already_flagged_are_not_executed(shop: DuckDBWarehouse) -> N
     data["instructions"]["example_question_sqls"][0]["sql"] = ["SELECT ..."]
     problems = run(data, warehouse=recorder)
     assert located(problems) == {("instructions.example_question_sqls[0].sql", "sql_parse")}
-    assert len(recorder.calls) == 2
+    assert len(recorder.calls) == 6 and not any("..." in sql for sql, _ in recorder.calls)

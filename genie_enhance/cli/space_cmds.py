@@ -9,9 +9,12 @@ from typing import Optional
 import duckdb
 import typer
 
+from genie_enhance.backends.databricks.client import workspace_client
+from genie_enhance.backends.databricks.warehouse import DatabricksWarehouse
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.cli.app import app
-from genie_enhance.errors import SpaceFormatError
+from genie_enhance.cli.campaign_io import fail
+from genie_enhance.errors import GenieEnhanceError, SpaceFormatError
 from genie_enhance.space.io import load_document
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.normalize import upgrade_to_v2
@@ -53,6 +56,19 @@ def _validate(space: SerializedSpace, warehouse_path: Path | None, catalog: str 
         warehouse.close()
 
 
+def _validate_on_databricks(space: SerializedSpace, warehouse_id: str, profile: str | None,
+                            lenient: bool) -> list[Problem]:
+    """The same checks against a Databricks SQL warehouse (statement API; unified auth from env or `profile`)."""
+    try:
+        w = workspace_client(profile=profile)
+        warehouse = DatabricksWarehouse(w, warehouse_id, poll_interval_s=0.2,
+                                        catalog_source=lambda: [t.identifier for t in space.all_tables()])
+        catalog = warehouse.catalog()
+    except (GenieEnhanceError, ValueError) as exc:
+        fail(exc)
+    return validate_space(space, catalog=catalog, warehouse=warehouse, strict_sorting=not lenient)
+
+
 def _summary(space: SerializedSpace) -> str:
     return (
         f"tables {table_count(space)}, instructions {instruction_count(space)}, snippets {snippet_count(space)}, "
@@ -67,11 +83,21 @@ def validate_space_cmd(
         None, "--warehouse", exists=True, dir_okay=False, help="DuckDB file: check tables/columns and run SQL (LIMIT 0)"
     ),
     catalog: Optional[str] = typer.Option(None, "--catalog", help="catalog name to attach the DuckDB file under"),
+    backend: str = typer.Option("local", "--backend", help="local (--warehouse DuckDB file) or databricks"),
+    warehouse_id: Optional[str] = typer.Option(
+        None, "--warehouse-id", help="SQL warehouse id (databricks backend): check tables/columns and run SQL"
+    ),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Databricks config profile (databricks backend)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of text"),
 ) -> None:
     """Check a space the way the Genie API would; exit 1 with one `<json path>: <message>` line per problem."""
     if catalog and warehouse is None:
         raise typer.BadParameter("--catalog needs --warehouse", param_hint="--catalog")
+    if backend not in ("local", "databricks"):
+        raise typer.BadParameter(f"unknown backend {backend!r}: local or databricks", param_hint="--backend")
+    if (backend == "databricks") != (warehouse_id is not None) or (backend == "databricks" and warehouse):
+        raise typer.BadParameter("--backend databricks takes --warehouse-id (and no --warehouse)",
+                                 param_hint="--warehouse-id")
     space, problems, was_v1 = _load(file)
     if was_v1:
         typer.echo(
@@ -79,7 +105,9 @@ def validate_space_cmd(
             "(sorting not enforced: v1 UI exports are not sorted)",
             err=True,
         )
-    if space is not None:
+    if space is not None and warehouse_id is not None:
+        problems = _validate_on_databricks(space, warehouse_id, profile, lenient=was_v1)
+    elif space is not None:
         problems = _validate(space, warehouse, catalog, lenient=was_v1)
     if as_json:
         payload = {"file": str(file), "valid": not problems, "problems": [p.to_dict() for p in problems]}

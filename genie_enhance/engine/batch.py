@@ -14,7 +14,7 @@ from typing import Any
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.errors import FixError
 from genie_enhance.space.model import SerializedSpace
-from genie_enhance.space.validation import validate_space
+from genie_enhance.space.validation import ExecutionCache, validate_space
 
 SQL_FIX_TYPES = {"add_example_sql", "add_sql_snippet", "add_join", "fix_join"}
 
@@ -27,15 +27,18 @@ class Batch:
     invalid: list[tuple[Any, str]] = field(default_factory=list)
 
 
-def _problems(space: SerializedSpace, rt: Runtime, *, execute: bool) -> Counter[tuple[str, str]]:
-    found = validate_space(space, catalog=rt.catalog, warehouse=rt.backend.warehouse if execute else None)
+def _problems(space: SerializedSpace, rt: Runtime, *, execute: bool,
+              cache: ExecutionCache | None = None) -> Counter[tuple[str, str]]:
+    found = validate_space(space, catalog=rt.catalog, warehouse=rt.backend.warehouse if execute else None,
+                           execution_cache=cache)
     return Counter((p.code, p.message) for p in found)
 
 
 def build_batch(rt: Runtime, base: SerializedSpace, proposals: list[Any]) -> Batch:
     """Apply proposals one by one, dropping (with the reason) every fix that fails or adds a problem."""
     batch = Batch(base=base, candidate=base)
-    known = _problems(base, rt, execute=True)
+    cache: ExecutionCache = {}  # each SQL of the space runs once for the whole batch, not once per fix
+    known = _problems(base, rt, execute=True, cache=cache)
     for proposal in proposals:
         fix = proposal.fix
         try:
@@ -43,7 +46,7 @@ def build_batch(rt: Runtime, base: SerializedSpace, proposals: list[Any]) -> Bat
         except FixError as exc:
             batch.invalid.append((proposal, f"does not apply: {exc}"))
             continue
-        new = _problems(trial, rt, execute=fix.type in SQL_FIX_TYPES) - known
+        new = _problems(trial, rt, execute=fix.type in SQL_FIX_TYPES, cache=cache) - known
         if new:
             batch.invalid.append((proposal, "; ".join(f"{code}: {msg}" for code, msg in sorted(new))))
             continue
@@ -54,5 +57,6 @@ def build_batch(rt: Runtime, base: SerializedSpace, proposals: list[Any]) -> Bat
 
 def added_problems(rt: Runtime, base: SerializedSpace, candidate: SerializedSpace) -> list[str]:
     """Validation problems `candidate` has that `base` does not (SQL executed with LIMIT 0): empty when valid."""
-    new = _problems(candidate, rt, execute=True) - _problems(base, rt, execute=True)
+    cache: ExecutionCache = {}
+    new = _problems(candidate, rt, execute=True, cache=cache) - _problems(base, rt, execute=True, cache=cache)
     return [f"{code}: {msg}" for code, msg in sorted(new.elements())]

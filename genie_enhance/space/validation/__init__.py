@@ -14,7 +14,8 @@ from genie_enhance.space.validation.budgets import (
     snippet_count,
     table_count,
 )
-from genie_enhance.space.validation.execution import check_execution
+from genie_enhance.space.validation.deny import check_denied_functions
+from genie_enhance.space.validation.execution import ExecutionCache, check_execution
 from genie_enhance.space.validation.problems import Problem, problems_from_format_error
 from genie_enhance.space.validation.references import (
     check_catalog_tables,
@@ -56,6 +57,8 @@ STRUCTURE_RULES = (
     check_budgets,
     check_sizes,
 )
+# Ours, not the Genie API's: SQL reaching outside the data (the emulator, mimicking the API, leaves them out).
+SAFETY_RULES = (check_denied_functions,)
 CATALOG_RULES = (check_catalog_tables, check_statement_references, check_join_references, check_snippet_references)
 
 
@@ -65,19 +68,26 @@ def validate_space(
     catalog: Catalog | None = None,
     warehouse: Warehouse | None = None,
     strict_sorting: bool = True,
+    safety: bool = True,
+    execution_cache: ExecutionCache | None = None,
 ) -> list[Problem]:
-    """Every problem found (empty list = valid). `catalog` adds existence checks, `warehouse` a LIMIT 0 dry run."""
+    """Every problem found (empty list = valid). `catalog` adds existence checks, `warehouse` a LIMIT 0 dry run
+    of every SQL in context (`execution_cache` runs each statement once across calls); `safety=False` leaves
+    out the rules the Genie API itself does not apply (the deny list)."""
     problems = [p for rule in STRUCTURE_RULES for p in rule(space)]
+    if safety:
+        problems += [p for rule in SAFETY_RULES for p in rule(space)]
     if strict_sorting:
         problems += check_sorting(space)
     if catalog is not None:
         problems += [p for rule in CATALOG_RULES for p in rule(space, catalog)]
     if warehouse is not None:
-        problems += check_execution(space, warehouse, skip={p.path for p in problems})
+        problems += check_execution(space, warehouse, skip={p.path for p in problems}, cache=execution_cache)
     return problems
 
 
 __all__ = [
+    "ExecutionCache",
     "Problem",
     "instruction_count",
     "problems_from_format_error",

@@ -133,7 +133,7 @@ def check_join_references(space: SerializedSpace, catalog: Catalog) -> Iterator[
                 yield problem
 
 
-def _snippet_qualifiers(space: SerializedSpace) -> dict[str, str]:
+def snippet_qualifiers(space: SerializedSpace) -> dict[str, str]:
     """Qualifiers a snippet may use: a space table's name (when unambiguous) and the join-spec aliases."""
     candidates: dict[str, set[str]] = {}
     for table in space.all_tables():
@@ -148,7 +148,7 @@ def _snippet_qualifiers(space: SerializedSpace) -> dict[str, str]:
 
 def check_snippet_references(space: SerializedSpace, catalog: Catalog) -> Iterator[Problem]:
     """`table.col` in filters, expressions and measures names a column that exists."""
-    qualifiers = _snippet_qualifiers(space)
+    qualifiers = snippet_qualifiers(space)
     for path, kind, snippet in snippet_items(space):
         text = join_lines(snippet.sql)
         try:
