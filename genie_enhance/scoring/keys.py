@@ -46,8 +46,10 @@ def mix_in(h: np.ndarray, k: np.ndarray, i: int) -> np.ndarray:
 
 
 def bag_digest(h: np.ndarray) -> tuple[int, int, int]:
-    """Order-independent digest of a multiset of uint64 hashes: equal multisets give equal digests."""
-    return len(h), int(mix(h).sum(dtype=np.uint64)), int(mix(h ^ np.uint64(0x5BD1E995)).sum(dtype=np.uint64))
+    """Order-independent digest of a multiset of (already mixed) uint64 hashes: equal multisets give equal
+    digests; sums of the hashes and of their squares (wrapping) keep it to one pass without re-mixing."""
+    with np.errstate(over="ignore"):
+        return len(h), int(h.sum(dtype=np.uint64)), int((h * h).sum(dtype=np.uint64))
 
 
 def tolerance_scale(x: np.ndarray, tol: Tolerance) -> np.ndarray:

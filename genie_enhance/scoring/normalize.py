@@ -27,7 +27,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from genie_enhance.backends.protocols import ResultSet
-from genie_enhance.scoring.keys import Tolerance, bag_digest, close, grid_keys, tolerance_scale
+from genie_enhance.scoring.keys import Tolerance, bag_digest, close, grid_keys, mix, tolerance_scale
 
 Kind = Literal["number", "timestamp", "interval", "time", "string", "value", "null"]
 Mode = Literal["tol", "int", "i64", "obj"]  # how two aligned columns compare: tolerance, exact int, int64, object
@@ -99,7 +99,7 @@ class NormColumn:
     def fingerprint(self, mode: Mode) -> tuple[int, int, int]:
         """Order-independent digest of the cell multiset under an exact mode."""
 
-        return self._cached(("fp", mode), lambda: bag_digest(self.exact_keys(mode)))
+        return self._cached(("fp", mode), lambda: bag_digest(mix(self.exact_keys(mode))))
 
     def sorted_numbers(self) -> np.ndarray:
         return self._cached("sorted", lambda: np.sort(self.data("tol")))
