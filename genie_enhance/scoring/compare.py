@@ -12,7 +12,6 @@ budget says `needs_review`, never `fail`.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from genie_enhance.backends.protocols import ResultSet
 from genie_enhance.scoring.columns import Budget, alignments, best_alignment, candidates, preference, same_multiset
@@ -20,7 +19,7 @@ from genie_enhance.scoring.expected import ExpectedResult
 from genie_enhance.scoring.matching import ColumnPair, WindowMatch, match_rows, match_window
 from genie_enhance.scoring.keys import Tolerance
 from genie_enhance.scoring.normalize import (
-    NormColumn, cells_equal, compatible, format_row, normalize_column, normalize_result, pair_mode,
+    NormColumn, cells_equal, compatible, format_row, normalize_result, pair_mode,
 )
 from genie_enhance.scoring.pairs import group_keys
 from genie_enhance.scoring.prefix import Prefix, PrefixBags
@@ -164,11 +163,7 @@ class _Comparer:
 
     def _prepare(self) -> None:
         x = self.x
-        frame = x.result.frame
-        if x.pool is not None:
-            frame = pd.concat([frame, x.pool.frame], ignore_index=True)
-        types = list(x.result.column_types) + [""] * self.nce
-        self.E: list[NormColumn] = [normalize_column(frame.iloc[:, i], types[i]) for i in range(self.nce)]
+        self.E: list[NormColumn] = x.normalized()
         self.A: list[NormColumn] = normalize_result(self.actual)
         self.a_rows = self.a_all()
         n_pool = x.pool.row_count if x.pool is not None else 0
