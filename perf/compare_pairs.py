@@ -1,10 +1,9 @@
 """Throughput of batch compare (`genie-enhance compare-sql --pairs`) on a small database.
 
 Builds a DuckDB file (orders 5,000 rows, customers 200), writes N pairs (default 1,000) over 50 distinct expected
-queries (aggregates, joins, ORDER BY … LIMIT, filters) whose answers (all distinct SQL) are right,
-renamed/reordered, or wrong, then
-runs the real CLI in-process and reports wall time, pairs/s and the verdict counts; `--workers` compares pool sizes
-through the library entry point.
+queries (aggregates, joins, ORDER BY … LIMIT, filters) whose answers (all distinct SQL) are right, renamed or
+reordered, or wrong, then runs the real CLI in-process and reports wall time, pairs/s and the verdict counts;
+`--workers` times pool sizes through the library entry point.
 
     .venv/bin/python perf/compare_pairs.py --pairs 1000 --json
 """
