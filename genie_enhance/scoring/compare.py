@@ -82,7 +82,7 @@ class _Comparer:
         wrong_order: Comparison | None = None
         undecided: str | None = None
         self.budget = Budget(_SEARCH_UNITS)
-        self.bags = PrefixBags(self.required, self.pool_rows, len(self.E[0]), self.na)
+        self.bags = PrefixBags(self.required, self.pool_rows, self.ne + self.n_pool, self.na)
         cands = candidates(self.nce, self.nca, self._fits)
         prefer = preference(self.names_e, self.names_a)
         for mapping in alignments(cands, prefer, self.bags.root(), self._extend, self._same_cells, self.budget):
@@ -173,7 +173,7 @@ class _Comparer:
         self.E: list[NormColumn] = x.normalized()
         self.A: list[NormColumn] = normalize_result(self.actual)
         self.a_rows = self.a_all()
-        n_pool = x.pool.row_count if x.pool is not None else 0
+        self.n_pool = n_pool = x.pool.row_count if x.pool is not None else 0
         self.e_groups = None
         boundary = np.zeros(self.ne, dtype=bool)
         if x.group_ids is not None:
@@ -254,8 +254,6 @@ class _Comparer:
                                   f"candidate {self.names_a[j]!r} holds {self.A[j].kind})", mapping)
         pairs = self._pairs(mapping)
         wm = self._rows(mapping, pairs)
-        if wm.ok:  # an alignment the bounded search did not reach
-            return self._rows_match(mapping, pairs)
         if wm.gave_up:
             self.notes.append(wm.gave_up)
         return self._row_failure(mapping, pairs, wm)
