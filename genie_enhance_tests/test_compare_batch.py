@@ -26,7 +26,8 @@ DATABRICKS_PAIRS = [
      "SELECT region, SUM(amount), COUNT(*) FROM sales.orders GROUP BY region"),
     ("SELECT region, SUM(amount) AS total FROM sales.orders GROUP BY region",
      "SELECT region, SUM(amount) FROM sales.orders WHERE id > 1 GROUP BY region"),
-    ("SELECT id FROM sales.orders ORDER BY amount DESC LIMIT 3", "SELECT id FROM sales.orders ORDER BY amount DESC LIMIT 3"),
+    ("SELECT id FROM sales.orders ORDER BY amount DESC LIMIT 3",
+     "SELECT id FROM sales.orders ORDER BY amount DESC LIMIT 3"),
     ("SELECT id FROM sales.orders ORDER BY amount DESC LIMIT 3", "SELECT id FROM sales.orders ORDER BY amount LIMIT 3"),
     ("SELECT id, amount FROM sales.orders ORDER BY amount", "SELECT id, amount FROM sales.orders ORDER BY amount DESC"),
     ("SELECT id, amount FROM sales.orders ORDER BY amount", "SELECT amount AS a, id AS i FROM sales.orders ORDER BY 1"),
@@ -57,7 +58,8 @@ DATABRICKS_PAIRS = [
 ]
 SQLITE_PAIRS = [
     ("SELECT region || '-' || id FROM orders", "SELECT region || '-' || CAST(id AS TEXT) AS k FROM orders"),
-    ("SELECT id FROM orders ORDER BY amount DESC LIMIT 2", "SELECT id FROM orders ORDER BY amount DESC LIMIT 2 OFFSET 0"),
+    ("SELECT id FROM orders ORDER BY amount DESC LIMIT 2",
+     "SELECT id FROM orders ORDER BY amount DESC LIMIT 2 OFFSET 0"),
     ("SELECT id FROM orders ORDER BY amount DESC LIMIT 2", "SELECT id FROM orders ORDER BY amount LIMIT 2"),
     ("SELECT IFNULL(customer_id, 0) AS c, COUNT(*) FROM orders GROUP BY 1",
      "SELECT COALESCE(customer_id, 0), COUNT(*) FROM orders GROUP BY 1"),
@@ -214,7 +216,8 @@ def test_human_output_table_and_summary(shop: Path, tmp_path: Path) -> None:
     text = " ".join(out.split())
     assert code == 0
     assert "p0" in text and "p3" in text and "value_difference" in text
-    assert "4 pair(s): pass 1, fail 3, needs_review 0, error 0; execution accuracy (pass / (pass + fail)): 25.0%" in text
+    assert ("4 pair(s): pass 1, fail 3, needs_review 0, error 0; execution accuracy (pass / (pass + fail)): 25.0%"
+            in text)
 
 
 def test_dialect_decides_how_the_sql_is_read(shop: Path, tmp_path: Path) -> None:

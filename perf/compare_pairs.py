@@ -34,35 +34,40 @@ def build_db(path: Path) -> None:
     con.close()
 
 
+JOIN = "FROM orders o JOIN customers c ON c.id = o.customer_id"
+TEMPLATES = [  # expected, the same under other names / order, a wrong answer ({k}: the query's number)
+    (f"SELECT region, SUM(o.amount) AS total {JOIN} WHERE o.id % 50 >= {{k}} GROUP BY region",
+     "SELECT SUM(o.amount) AS s, region AS r FROM customers c JOIN orders o ON o.customer_id = c.id "
+     "WHERE o.id % 50 >= {k} GROUP BY 2",
+     f"SELECT region, SUM(o.amount) {JOIN} WHERE o.id % 50 > {{k}} GROUP BY region"),
+    ("SELECT customer_id, COUNT(*) AS n FROM orders WHERE amount > {k} GROUP BY customer_id "
+     "ORDER BY n DESC, customer_id LIMIT 10",
+     "SELECT customer_id AS c, COUNT(1) AS cnt FROM orders WHERE amount > {k} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
+     "SELECT customer_id, COUNT(*) AS n FROM orders WHERE amount > {k} GROUP BY customer_id "
+     "ORDER BY n, customer_id LIMIT 10"),
+    ("SELECT date_trunc('month', day) AS m, AVG(amount) AS a FROM orders WHERE customer_id < {k} + 100 GROUP BY 1",
+     "SELECT AVG(amount), date_trunc('month', day) FROM orders WHERE customer_id < {k} + 100 GROUP BY 2",
+     "SELECT date_trunc('month', day) AS m, AVG(amount) AS a FROM orders WHERE customer_id <= {k} + 100 GROUP BY 1"),
+    ("SELECT name FROM customers WHERE id % 7 = {k} % 7 AND region = 'EMEA'",
+     "SELECT c.name AS customer FROM customers AS c WHERE c.region = 'EMEA' AND c.id % 7 = {k} % 7",
+     "SELECT name, region FROM customers WHERE id % 7 = {k} % 7 AND region = 'EMEA'"),
+    ("SELECT COUNT(*) FROM orders WHERE day >= DATE '2024-01-01' + INTERVAL {k} DAY",
+     "SELECT COUNT(id) AS n FROM orders WHERE day >= DATE '2024-01-01' + INTERVAL {k} DAY",
+     "SELECT COUNT(*) FROM orders WHERE day > DATE '2024-01-01' + INTERVAL {k} DAY"),
+]
+
+
 def templates(k: int) -> tuple[str, list[str]]:
     """The k-th expected query and answers for it: right, right under other names/order, wrong."""
-    t = k % 5
-    if t == 0:
-        e = f"SELECT region, SUM(o.amount) AS total FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id % 50 >= {k} GROUP BY region"
-        return e, [e, f"SELECT SUM(o.amount) AS s, region AS r FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.id % 50 >= {k} GROUP BY 2",
-                   f"SELECT region, SUM(o.amount) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id % 50 > {k} GROUP BY region"]
-    if t == 1:
-        e = f"SELECT customer_id, COUNT(*) AS n FROM orders WHERE amount > {k} GROUP BY customer_id ORDER BY n DESC, customer_id LIMIT 10"
-        return e, [e, f"SELECT customer_id AS c, COUNT(1) AS cnt FROM orders WHERE amount > {k} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10",
-                   f"SELECT customer_id, COUNT(*) AS n FROM orders WHERE amount > {k} GROUP BY customer_id ORDER BY n, customer_id LIMIT 10"]
-    if t == 2:
-        e = f"SELECT date_trunc('month', day) AS m, AVG(amount) AS a FROM orders WHERE customer_id < {k + 100} GROUP BY 1"
-        return e, [e, f"SELECT AVG(amount), date_trunc('month', day) FROM orders WHERE customer_id < {k + 100} GROUP BY 2",
-                   f"SELECT date_trunc('month', day) AS m, AVG(amount) AS a FROM orders WHERE customer_id <= {k + 100} GROUP BY 1"]
-    if t == 3:
-        e = f"SELECT name FROM customers WHERE id % 7 = {k % 7} AND region = 'EMEA'"
-        return e, [e, f"SELECT c.name AS customer FROM customers AS c WHERE c.region = 'EMEA' AND c.id % 7 = {k % 7}",
-                   f"SELECT name, region FROM customers WHERE id % 7 = {k % 7} AND region = 'EMEA'"]
-    e = f"SELECT COUNT(*) FROM orders WHERE day >= DATE '2024-01-01' + INTERVAL {k} DAY"
-    return e, [e, f"SELECT COUNT(id) AS n FROM orders WHERE day >= DATE '2024-01-01' + INTERVAL {k} DAY",
-               f"SELECT COUNT(*) FROM orders WHERE day > DATE '2024-01-01' + INTERVAL {k} DAY"]
+    expected, *answers = (t.format(k=k) for t in TEMPLATES[k % len(TEMPLATES)])
+    return expected, [expected, *answers]
 
 
 def write_pairs(path: Path, n: int, distinct: int) -> None:
     with path.open("w", encoding="utf-8") as f:
         for i in range(n):
             expected, answers = templates(i % distinct)
-            actual = answers[(i // distinct) % 3].replace(" WHERE ", f" WHERE {i} >= 0 AND ", 1)  # every answer distinct
+            actual = answers[(i // distinct) % 3].replace(" WHERE ", f" WHERE {i} >= 0 AND ", 1)  # all distinct
             f.write(json.dumps({"id": f"q{i}", "expected": expected, "actual": actual}) + "\n")
 
 
