@@ -51,8 +51,8 @@ def compare_sql_command(
 ) -> None:
     """Run EXPECTED and ACTUAL and say whether ACTUAL's result matches, with the reason; or every pair of --pairs.
 
-    Exit code 0 = pass, 1 = fail or needs_review, 2 = error (broken expected SQL or bad input). With --pairs:
-    0 = all pairs judged, 2 = bad input.
+    Exit code 0 = pass, 1 = fail or needs_review, 2 = error (broken expected SQL or bad input); with --pairs,
+    0 = all pairs judged (the verdicts are in the output), 2 = bad input.
     """
     one_pair = expected is not None or actual is not None
     if (pairs is not None and one_pair) or (pairs is None and (expected is None or actual is None)):
