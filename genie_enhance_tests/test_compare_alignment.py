@@ -1,5 +1,5 @@
 """Column alignment is an exact search: many columns with the same values under other names, big results, the
-search budget (undecided, never failed), details independent of row order, and both-empty results with extra columns.
+search and row-matching budgets (undecided, never failed), details independent of row order, and both-empty results with extra columns.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 import genie_enhance.cli  # noqa: F401 - registers the commands
 import genie_enhance.scoring.compare as compare_module
+import genie_enhance.scoring.residue as residue
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.backends.protocols import ResultSet
 from genie_enhance.cli.app import app
@@ -161,3 +163,17 @@ def test_order_by_limit_boundary_with_renamed_columns(wh_file: Path) -> None:
         assert bad.verdict is Verdict.FAIL, bad.summary()
     finally:
         wh.close()
+
+
+def test_row_matching_cap_gives_needs_review_not_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two fractional columns moved within tolerance need the exact residue step; when its cap stops it, the
+    verdict is undecided, not a failure."""
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(1, 1000, 200), rng.uniform(1, 1000, 200)
+    expected = ResultSet.from_frame(pd.DataFrame({"x": x, "y": y}))
+    actual = ResultSet.from_frame(pd.DataFrame({"p": x * (1 + 0.9e-4), "q": y * (1 - 0.9e-4)}))
+    assert compare_results(expected, actual).passed
+    monkeypatch.setattr(residue, "MAX_CANDIDATE_PAIRS", 0)
+    out = compare_results(expected, actual)
+    assert (out.verdict, out.reason) == (Verdict.NEEDS_REVIEW, Reason.SEARCH_LIMIT), out.summary()
+    assert any("tolerance check stopped" in n for n in out.notes)
