@@ -84,6 +84,7 @@ class _Comparer:
         self.budget = Budget(_SEARCH_UNITS)
         self.bags = PrefixBags(self.required, self.pool_rows, self.ne + self.n_pool, self.na)
         cands = candidates(self.nce, self.nca, self._fits)
+        self.branching = any(len(c) > 1 for c in cands)  # else the one full alignment is checked at once
         prefer = preference(self.names_e, self.names_a)
         for mapping in alignments(cands, prefer, self.bags.root(), self._extend, self._same_cells, self.budget):
             pairs = self._pairs(mapping)
@@ -109,6 +110,8 @@ class _Comparer:
 
     def _extend(self, prefix: Prefix, i: int, j: int) -> Prefix | None:
         """`prefix` plus i→j if some passing alignment may contain it (sound: never drops a passing one)."""
+        if not self.branching:  # a single alignment is possible: its row match decides, nothing to prune
+            return Prefix(prefix.he, prefix.ha, prefix.mapping + ((i, j),))
         e, a = self.E[i], self.A[j]
         mode = pair_mode(e, a, self.o.exact_integers)
         self.budget.spend(len(e) + len(a))
