@@ -63,6 +63,7 @@ class Budget:
 
     units: int
     spent: int = 0
+    stopped: bool = False  # work was left undone because the budget ran out
 
     @property
     def exhausted(self) -> bool:
@@ -88,7 +89,7 @@ def alignments(
 
     `extend(state, i, j)` returns the state of the prefix plus i→j, or None when no full alignment containing
     that prefix can pass. Of answer columns that are `interchangeable` (same cells), only one is tried per
-    position. The search stops when `budget` is exhausted; the caller checks `budget.exhausted`.
+    position. The search stops when `budget` is exhausted; `budget.stopped` says whether anything was left.
     """
     if any(not c for c in cands):
         return
@@ -104,6 +105,7 @@ def alignments(
         tried: list[int] = []
         for j in ranked[i]:
             if budget.exhausted:
+                budget.stopped = True
                 return
             if j in chosen.values() or any(interchangeable(t, j) for t in tried):
                 continue

@@ -98,7 +98,7 @@ class _Comparer:
                 wrong_order = wrong_order or outcome
                 continue
             return outcome
-        if self.budget.exhausted:
+        if self.budget.stopped:
             seen = f" (so far: {wrong_order.details})" if wrong_order else ""
             return self._out(Verdict.NEEDS_REVIEW, Reason.SEARCH_LIMIT, "the search for a column alignment under "
                              f"which the rows match ran out of budget before it could decide{seen}")
