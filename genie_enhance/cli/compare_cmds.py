@@ -1,7 +1,8 @@
-"""`compare-sql`: compare two queries' results on a DuckDB warehouse (for debugging a benchmark question).
+"""`compare-sql`: compare two queries' results on a DuckDB warehouse (for debugging a benchmark question), or a
+whole file of pairs (`--pairs`).
 
-Exit codes: 0 pass, 1 fail or needs_review, 2 error (the expected SQL is broken, or bad input such as a missing
-warehouse file).
+Exit codes: one pair: 0 pass, 1 fail or needs_review, 2 error (the expected SQL is broken, or bad input such as a
+missing warehouse file). `--pairs`: 0 once every pair is judged (verdicts are in the output), 2 bad input.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import typer
@@ -17,7 +19,10 @@ from rich.table import Table
 
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.cli.app import app, console, err_console
+from genie_enhance.errors import BenchmarkError
 from genie_enhance.scoring import CompareOptions, Comparison, Verdict, compare_sql
+from genie_enhance.scoring.batch import PairOutcome, SqlPair, compare_pairs, read_pairs, summarize
+from genie_enhance.sql import DIALECT, check_dialect
 
 _COLORS = {Verdict.PASS: "green", Verdict.FAIL: "red", Verdict.NEEDS_REVIEW: "yellow", Verdict.ERROR: "magenta"}
 EXIT_CODES = {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.NEEDS_REVIEW: 1, Verdict.ERROR: 2}
@@ -31,36 +36,49 @@ class ExtraColumns(str, Enum):
 @app.command("compare-sql")
 def compare_sql_command(
     warehouse: Path = typer.Option(..., "--warehouse", help="DuckDB file to run both queries on (read-only)."),
-    expected: str = typer.Option(..., "--expected", help="The known-good SQL (Databricks dialect)."),
-    actual: str = typer.Option(..., "--actual", help="The SQL to judge (Databricks dialect)."),
+    expected: str | None = typer.Option(None, "--expected", help="The known-good SQL."),
+    actual: str | None = typer.Option(None, "--actual", help="The SQL to judge."),
+    pairs: Path | None = typer.Option(None, "--pairs", help='JSON Lines file of {"id", "expected", "actual"} '
+                                      "to judge instead of --expected/--actual."),
+    dialect: str = typer.Option(DIALECT, "--dialect", help="sqlglot dialect the SQL is written in (e.g. sqlite, "
+                                "postgres, duckdb); transpiled to the warehouse's."),
     catalog: str | None = typer.Option(None, "--catalog", help="Catalog name to attach the file under "
                                        "(default: the file stem)."),
     extra_columns: ExtraColumns = typer.Option(ExtraColumns.fail, "--extra-columns",
                                                help="Whether extra answer columns fail the comparison."),
     rtol: float = typer.Option(1e-4, "--rtol", help="Relative tolerance for numbers."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON line instead of a table."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
 ) -> None:
-    """Run EXPECTED and ACTUAL and say whether ACTUAL's result matches, with the reason.
+    """Run EXPECTED and ACTUAL and say whether ACTUAL's result matches, with the reason; or every pair of --pairs.
 
-    Exit code 0 = pass, 1 = fail or needs_review, 2 = error (broken expected SQL or bad input).
+    Exit code 0 = pass, 1 = fail or needs_review, 2 = error (broken expected SQL or bad input); with --pairs,
+    0 = all pairs judged (the verdicts are in the output), 2 = bad input.
     """
+    one_pair = expected is not None or actual is not None
+    if (pairs is not None and one_pair) or (pairs is None and (expected is None or actual is None)):
+        _bad_input("give either --pairs FILE or both --expected and --actual")
     if not warehouse.is_file():
-        err_console.print(f"[red]error:[/red] warehouse file not found: {escape(str(warehouse))}")
-        raise typer.Exit(2)
+        _bad_input(f"warehouse file not found: {warehouse}")
     try:
         options = CompareOptions(rtol=rtol, extra_columns=extra_columns.value)
+        check_dialect(dialect)
     except ValueError as exc:
-        err_console.print(f"[red]error:[/red] invalid option: {escape(str(exc).splitlines()[-1])}")
-        raise typer.Exit(2) from exc
+        _bad_input(f"invalid option: {str(exc).splitlines()[-1]}")
+    batch = _read(pairs) if pairs is not None else None
     try:
         wh = DuckDBWarehouse(warehouse, catalog=catalog)
     except duckdb.Error as exc:
-        err_console.print(f"[red]error:[/red] cannot open warehouse {escape(str(warehouse))}: {escape(str(exc))}")
-        raise typer.Exit(2) from exc
+        _bad_input(f"cannot open warehouse {warehouse}: {exc}")
     try:
-        result = compare_sql(wh, expected, actual, options)
+        if batch is not None:
+            outcomes = compare_pairs(wh, batch, options, dialect=dialect)
+        else:
+            result = compare_sql(wh, str(expected), actual, options, dialect=dialect)
     finally:
         wh.close()
+    if batch is not None:
+        _print_batch(outcomes, as_json)
+        raise typer.Exit(0)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
@@ -88,3 +106,38 @@ def _print(result: Comparison) -> None:
     for note in result.notes:
         table.add_row("note", escape(note))
     console.print(table)
+
+
+def _bad_input(message: str) -> NoReturn:
+    err_console.print(f"[red]error:[/red] {escape(message)}")
+    raise typer.Exit(2)
+
+
+def _read(path: Path) -> list[SqlPair]:
+    if not path.is_file():
+        _bad_input(f"pairs file not found: {path}")
+    try:
+        return read_pairs(path)
+    except (BenchmarkError, UnicodeDecodeError) as exc:
+        _bad_input(str(exc) if isinstance(exc, BenchmarkError) else f"{path}: not UTF-8 text ({exc.reason})")
+
+
+def _print_batch(outcomes: list[PairOutcome], as_json: bool) -> None:
+    """One line per pair and the summary last (JSON lines), or a table and the summary."""
+    summary = summarize(outcomes)
+    if as_json:
+        lines = [json.dumps(o.to_dict(), ensure_ascii=False) for o in outcomes]
+        typer.echo("\n".join([*lines, json.dumps({"summary": summary}, ensure_ascii=False)]))
+        return
+    table = Table("id", "verdict", "reason", "details")
+    table.columns[3].overflow = "fold"
+    for o in outcomes:
+        c = o.comparison
+        color = _COLORS[c.verdict]
+        table.add_row(escape(o.id), f"[{color}]{c.verdict.value}[/{color}]", c.reason.value, escape(c.details))
+    console.print(table)
+    counts = ", ".join(f"{v} {n}" for v, n in summary["verdicts"].items())
+    accuracy = summary["execution_accuracy"]
+    console.print(f"{summary['pairs']} pair(s): {counts}; execution accuracy (pass / (pass + fail)): "
+                  f"{'-' if accuracy is None else f'{accuracy:.1%}'}")
+    console.print("reasons: " + ", ".join(f"{r} {n}" for r, n in summary["reasons"].items()))

@@ -2,14 +2,16 @@
 
 `same_multiset` is the necessary condition for a column to be usable in a passing alignment when both results
 must hold the same rows: an order-independent fingerprint for exact kinds, the sorted columns compared within
-tolerance for fractional numbers (sorting keeps a within-tolerance bijection in one dimension). `assignments`
-enumerates the injective alignments those candidates allow, best first, bounded. When nothing can pass,
+tolerance for fractional numbers (sorting keeps a within-tolerance bijection in one dimension). `alignments`
+enumerates, best first and exactly, the injective alignments those candidates allow whose every prefix the
+caller accepts (a budget stops it, and the caller then says it could not decide). When nothing can pass,
 `best_alignment` still pairs columns (kind, then name, then value overlap) so a failure can be explained.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from dataclasses import dataclass
+from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 
@@ -17,7 +19,6 @@ from genie_enhance.scoring.keys import Tolerance, close
 from genie_enhance.scoring.normalize import NormColumn, compatible, pair_mode
 from genie_enhance.scoring.setops import isin, sorted_unique
 
-MAX_ASSIGNMENTS = 64
 _OVERLAP_SAMPLE = 2000
 
 
@@ -56,54 +57,83 @@ def preference(names_e: list[str], names_a: list[str]) -> Callable[[int, int], t
     return key
 
 
-def assignments(
-    cands: list[list[int]], prefer: Callable[[int, int], tuple[int, int, int]], limit: int = MAX_ASSIGNMENTS
+@dataclass(eq=False)
+class Budget:
+    """Work allowed to a search, in row operations; once spent the search stops and says so (never guesses)."""
+
+    units: int
+    spent: int = 0
+    stopped: bool = False  # work was left undone because the budget ran out
+
+    @property
+    def exhausted(self) -> bool:
+        return self.spent > self.units
+
+    def spend(self, units: int) -> None:
+        self.spent += units
+
+
+S = TypeVar("S")
+
+
+def alignments(
+    cands: list[list[int]],
+    prefer: Callable[[int, int], tuple[int, int, int]],
+    root: S,
+    extend: Callable[[S, int, int], S | None],
+    interchangeable: Callable[[int, int], bool],
+    budget: Budget,
 ) -> Iterator[dict[int, int]]:
-    """Injective expected→answer column mappings drawn from `cands`, preferred first, at most `limit`."""
+    """Every injective expected→answer column mapping drawn from `cands` whose every prefix `extend` accepts,
+    preferred first (exact backtracking: nothing is skipped but what `extend` proves cannot pass).
+
+    `extend(state, i, j)` returns the state of the prefix plus i→j, or None when no full alignment containing
+    that prefix can pass. Of answer columns that are `interchangeable` (same cells), only one is tried per
+    position. The search stops when `budget` is exhausted; `budget.stopped` says whether anything was left.
+    """
     if any(not c for c in cands):
         return
     order = sorted(range(len(cands)), key=lambda i: (len(cands[i]), i))  # most constrained first
     ranked = {i: sorted(cands[i], key=lambda j: prefer(i, j)) for i in order}
     chosen: dict[int, int] = {}
-    used: set[int] = set()
-    produced = 0
 
-    def walk(depth: int) -> Iterator[dict[int, int]]:
-        nonlocal produced
-        if produced >= limit:
-            return
+    def walk(depth: int, state: S) -> Iterator[dict[int, int]]:
         if depth == len(order):
-            produced += 1
             yield dict(sorted(chosen.items()))
             return
         i = order[depth]
+        tried: list[int] = []
         for j in ranked[i]:
-            if j in used:
+            if budget.exhausted:
+                budget.stopped = True
+                return
+            if j in chosen.values() or any(interchangeable(t, j) for t in tried):
+                continue
+            tried.append(j)
+            nxt = extend(state, i, j)
+            if nxt is None:
                 continue
             chosen[i] = j
-            used.add(j)
-            yield from walk(depth + 1)
-            used.discard(j)
+            yield from walk(depth + 1, nxt)
             del chosen[i]
-            if produced >= limit:
-                return
 
-    yield from walk(0)
+    yield from walk(0, root)
 
 
 def best_alignment(
     e_cols: list[NormColumn], a_cols: list[NormColumn], names_e: list[str], names_a: list[str],
     tol: Tolerance, exact_integers: bool,
 ) -> dict[int, int]:
-    """A best-effort mapping for explaining a failure: greedy on (compatible kind, same name, value overlap)."""
+    """A best-effort mapping for explaining a failure: greedy on (compatible kind, same name, value overlap both
+    ways, so a column is not paired with one whose values merely include its own)."""
     low_e = [n.lower() for n in names_e]
     low_a = [n.lower() for n in names_a]
     scored: list[tuple[float, int, int]] = []
     for i, e in enumerate(e_cols):
         for j, a in enumerate(a_cols):
-            score = 4.0 * (low_e[i] == low_a[j]) + 0.5 * (i == j)
+            score = 4.0 * (low_e[i] == low_a[j]) + 0.01 * (i == j)
             if compatible(e, a):
-                score += 10.0 + 2.0 * value_overlap(e, a, tol, exact_integers)
+                score += 10.0 + value_overlap(e, a, tol, exact_integers) + value_overlap(a, e, tol, exact_integers)
             scored.append((score, i, j))
     mapping: dict[int, int] = {}
     used: set[int] = set()
@@ -121,7 +151,7 @@ def value_overlap(e: NormColumn, a: NormColumn, tol: Tolerance, exact_integers: 
     mode = pair_mode(e, a, exact_integers)
     ke = e.grid(tol, 0.0) if mode == "tol" else e.exact_keys(mode)
     step = max(1, len(ke) // _OVERLAP_SAMPLE)
-    sample = ke[::step]
+    sample = np.sort(ke)[::step]  # by value, so the sample does not depend on the row order
     present = a._cached(("uniq", mode, tol.rtol, tol.atol), lambda: sorted_unique(
         a.grid(tol, 0.0) if mode == "tol" else a.exact_keys(mode)))
     return float(isin(sample, present).mean())

@@ -1,31 +1,35 @@
 """Pure comparison of an answer's result set with the expected result (no SQL, no warehouse).
 
 Order of judgement: results cut by `max_rows`; empty results; missing columns; then every column alignment the
-values allow (best first) is tried: rows must match as a multiset (ties at an ORDER BY … LIMIT boundary
-interchangeable), then extra columns (policy), then row order (runs of tied rows as multisets). When no
-alignment passes, a best-effort alignment explains the failure: type difference, missing / extra rows or value
-difference, with an example row.
+values allow (best first, an exact search pruned by the row tuples of the columns aligned so far, `prefix`) is
+tried: rows must match as a multiset (ties at an ORDER BY … LIMIT boundary interchangeable), then extra columns
+(policy), then row order (runs of tied rows as multisets). When no alignment passes, a best-effort alignment
+explains the failure: type difference, missing / extra rows or value difference, with an example row (the first by
+value, so the details do not depend on the order the warehouse returned the rows in). A search that runs out of
+budget says `needs_review`, never `fail`.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from genie_enhance.backends.protocols import ResultSet
-from genie_enhance.scoring.columns import (
-    MAX_ASSIGNMENTS, assignments, best_alignment, candidates, preference, same_multiset,
-)
+from genie_enhance.scoring.columns import Budget, alignments, best_alignment, candidates, preference, same_multiset
 from genie_enhance.scoring.expected import ExpectedResult
 from genie_enhance.scoring.matching import ColumnPair, WindowMatch, match_rows, match_window
 from genie_enhance.scoring.keys import Tolerance
 from genie_enhance.scoring.normalize import (
-    NormColumn, cells_equal, compatible, format_row, normalize_column, normalize_result, pair_mode,
+    NormColumn, cells_equal, compatible, format_row, normalize_result, pair_mode,
 )
+from genie_enhance.scoring.pairs import group_keys
+from genie_enhance.scoring.prefix import Prefix, PrefixBags
 from genie_enhance.scoring.verdicts import CompareOptions, Comparison, Reason, Verdict
 
 _CLOSEST_SAMPLE = 5000
-_ASSIGNMENT_ROWS = 2_000_000  # rows × alignments tried, at most (big results try fewer alignments)
+# Work the alignment search may spend, in units of one row hashed into a prefix (~0.1 µs): a few seconds. A full
+# row match costs about (4 + columns) units per row plus a fixed overhead (measured at 5k and 1M rows).
+_SEARCH_UNITS = 150_000_000
+_MATCH_CALL_UNITS = 20_000
 
 
 def compare_results(
@@ -69,19 +73,66 @@ class _Comparer:
         self._prepare()
         if self.nca < self.nce:
             return self._missing_columns()
+        if self.na != self.ne:  # no alignment can match the rows
+            return self._explain()
+        return self._search()
+
+    def _search(self) -> Comparison:
+        """Try every alignment the prefix test leaves (best first); undecided rather than failed when cut short."""
         wrong_order: Comparison | None = None
+        undecided: str | None = None
+        self.budget = Budget(_SEARCH_UNITS)
+        self.bags = PrefixBags(self.required, self.pool_rows, self.ne + self.n_pool, self.na)
         cands = candidates(self.nce, self.nca, self._fits)
-        budget = max(4, min(MAX_ASSIGNMENTS, _ASSIGNMENT_ROWS // max(1, self.ne)))
-        for mapping in assignments(cands, preference(self.names_e, self.names_a), budget):
+        self.branching = any(len(c) > 1 for c in cands)  # else the one full alignment is checked at once
+        prefer = preference(self.names_e, self.names_a)
+        for mapping in alignments(cands, prefer, self.bags.root(), self._extend, self._same_cells, self.budget):
             pairs = self._pairs(mapping)
-            if not self._rows(mapping, pairs).ok:
+            self._spend_match(len(pairs), twice=self.e_groups is not None)
+            wm = self._rows(mapping, pairs)
+            if not wm.ok:
+                undecided = undecided or wm.gave_up
                 continue
             outcome = self._rows_match(mapping, pairs)
             if outcome.reason is Reason.WRONG_ORDER:
                 wrong_order = wrong_order or outcome
                 continue
             return outcome
+        if self.budget.stopped:
+            seen = f" (so far: {wrong_order.details})" if wrong_order else ""
+            return self._out(Verdict.NEEDS_REVIEW, Reason.SEARCH_LIMIT, "the search for a column alignment under "
+                             f"which the rows match ran out of budget before it could decide{seen}")
+        if undecided:
+            self.notes.append(undecided)
+            return self._out(Verdict.NEEDS_REVIEW, Reason.SEARCH_LIMIT, "the exact row matching ran out of budget "
+                             "before it could decide whether the rows match")
         return wrong_order or self._explain()
+
+    def _extend(self, prefix: Prefix, i: int, j: int) -> Prefix | None:
+        """`prefix` plus i→j if some passing alignment may contain it (sound: never drops a passing one)."""
+        if not self.branching:  # a single alignment is possible: its row match decides, nothing to prune
+            return Prefix(prefix.he, prefix.ha, prefix.mapping + ((i, j),))
+        e, a = self.E[i], self.A[j]
+        mode = pair_mode(e, a, self.o.exact_integers)
+        self.budget.spend(len(e) + len(a))
+        nxt = self.bags.extend(prefix, i, j, group_keys(e, mode), group_keys(a, mode))
+        if nxt is None or mode != "tol" or len(nxt.mapping) == self.nce:
+            return nxt
+        mapping = dict(nxt.mapping)  # a fractional column: the exact row match of the prefix decides
+        self._spend_match(len(mapping))
+        wm = self._rows(mapping, self._pairs(mapping))
+        return nxt if wm.ok or wm.gave_up else None
+
+    def _spend_match(self, columns: int, twice: bool = False) -> None:
+        """Charge a row match over `columns` columns (twice when the order is checked too)."""
+        cost = (self.ne + self.na) * (4 + columns) + _MATCH_CALL_UNITS
+        self.budget.spend(cost * (2 if twice else 1))
+
+    def _same_cells(self, j: int, k: int) -> bool:
+        """Answer columns j and k hold the same cells (trying both at one position cannot change the verdict)."""
+        a, b = self.A[j], self.A[k]
+        frame = self.actual.frame
+        return a.kind == b.kind and a.integral == b.integral and frame.iloc[:, j].equals(frame.iloc[:, k])
 
     def _truncation(self) -> Comparison | None:
         cut_e, cut_a = self.x.result.truncated, self.actual.truncated
@@ -104,26 +155,28 @@ class _Comparer:
         if self.nca < self.nce:
             return self._fail(Reason.MISSING_COLUMNS, f"the answer has {self.nca} column(s), expected {self.nce}")
         if self.na:
-            first = format_row([self.actual.frame.iloc[0, j] for j in range(self.nca)])
+            cols = normalize_result(self.actual)
+            first = format_row([c.display(first_by_value(cols, self.a_all())) for c in cols])
             return self._fail(Reason.EXTRA_ROWS, f"expected no rows, the answer returned {self.na}, e.g. {first}")
-        if self.o.empty_expected == "pass":
-            if self.nca > self.nce and self.o.extra_columns == "fail":
+        if self.nca > self.nce:  # the extra-columns policy, as when rows match
+            if self.o.extra_columns == "fail":
                 return self._fail(Reason.EXTRA_COLUMNS, f"both empty, but the answer has {self.nca} column(s), "
                                                         f"expected {self.nce}")
+            self.notes.append(f"{self.nca - self.nce} extra answer column(s) ignored")
+        if self.o.empty_expected == "pass":
             return self._out(Verdict.PASS, Reason.EMPTY_EXPECTED, "both results are empty (accepted by policy)")
         return self._out(Verdict.NEEDS_REVIEW, Reason.EMPTY_EXPECTED,
                          "both results are empty: an empty expected result cannot confirm the answer")
 
+    def a_all(self) -> np.ndarray:
+        return np.arange(self.na, dtype=np.int64)
+
     def _prepare(self) -> None:
         x = self.x
-        frame = x.result.frame
-        if x.pool is not None:
-            frame = pd.concat([frame, x.pool.frame], ignore_index=True)
-        types = list(x.result.column_types) + [""] * self.nce
-        self.E: list[NormColumn] = [normalize_column(frame.iloc[:, i], types[i]) for i in range(self.nce)]
+        self.E: list[NormColumn] = x.normalized()
         self.A: list[NormColumn] = normalize_result(self.actual)
-        self.a_rows = np.arange(self.na, dtype=np.int64)
-        n_pool = x.pool.row_count if x.pool is not None else 0
+        self.a_rows = self.a_all()
+        self.n_pool = n_pool = x.pool.row_count if x.pool is not None else 0
         self.e_groups = None
         boundary = np.zeros(self.ne, dtype=bool)
         if x.group_ids is not None:
@@ -157,7 +210,8 @@ class _Comparer:
             return False
         if not len(self.pool_rows):
             return same_multiset(e, a, self.tol, self.o.exact_integers)
-        return self._window([ColumnPair(e, a, pair_mode(e, a, self.o.exact_integers))]).ok
+        wm = self._window([ColumnPair(e, a, pair_mode(e, a, self.o.exact_integers))])
+        return wm.ok or wm.gave_up is not None
 
     def _rows_match(self, mapping: dict[int, int], pairs: list[ColumnPair]) -> Comparison:
         """The rows match under `mapping`: judge extra columns, then order."""
@@ -203,8 +257,6 @@ class _Comparer:
                                   f"candidate {self.names_a[j]!r} holds {self.A[j].kind})", mapping)
         pairs = self._pairs(mapping)
         wm = self._rows(mapping, pairs)
-        if wm.ok:  # an alignment the bounded search did not reach
-            return self._rows_match(mapping, pairs)
         if wm.gave_up:
             self.notes.append(wm.gave_up)
         return self._row_failure(mapping, pairs, wm)
@@ -213,10 +265,10 @@ class _Comparer:
         missing, extra = wm.missing, wm.extra
         counts = f"expected {self.ne} row(s), the answer has {self.na}"
         e_row = self._example_missing(wm)
+        a_rows = self._by_value(self._answer_cols(mapping), wm.unmatched_actual)
         if extra == 0:
             return self._fail(Reason.MISSING_ROWS, f"{missing} expected row(s) missing ({counts}), e.g. "
                                                    f"{self._expected_row(e_row)}", mapping)
-        a_rows = wm.unmatched_actual
         if missing == 0:
             return self._fail(Reason.EXTRA_ROWS, f"{extra} unexpected row(s) ({counts}), e.g. "
                                                  f"{self._answer_row(int(a_rows[0]), mapping)}", mapping)
@@ -226,15 +278,19 @@ class _Comparer:
                           f"row {self._answer_row(a_row, mapping)}", mapping)
 
     def _example_missing(self, wm: WindowMatch) -> int:
-        if len(wm.first.unmatched_e):
-            return int(wm.first.unmatched_e[0])
-        if wm.second is not None and len(wm.second.unmatched_e):
-            return int(wm.second.unmatched_e[0])
-        return int(self.pool_rows[0]) if len(self.pool_rows) else 0
+        """The first (by value) required expected row left unmatched, else the first unmatched pool row."""
+        for rows in (wm.first.unmatched_e, wm.second.unmatched_e if wm.second is not None else None, self.pool_rows):
+            if rows is not None and len(rows):
+                return first_by_value(self.E, rows)
+        return 0
+
+    def _by_value(self, cols: list[NormColumn], rows: np.ndarray) -> np.ndarray:
+        return rows[value_order(cols, rows)] if len(rows) else rows
 
     def _closest(self, e_row: int, a_rows: np.ndarray, pairs: list[ColumnPair]) -> int:
-        """The unmatched answer row sharing the most cells with expected row `e_row`."""
-        cand = a_rows[:_CLOSEST_SAMPLE]
+        """The unmatched answer row sharing the most cells with expected row `e_row` (`a_rows` sorted by value;
+        beyond `_CLOSEST_SAMPLE` rows an even sample of them)."""
+        cand = a_rows[:: max(1, -(-len(a_rows) // _CLOSEST_SAMPLE))]
         score = np.zeros(len(cand), dtype=np.int64)
         ie = np.full(len(cand), e_row, dtype=np.int64)
         for p in pairs:
@@ -244,6 +300,22 @@ class _Comparer:
     def _expected_row(self, r: int) -> str:
         return format_row([c.display(r) for c in self.E])
 
-    def _answer_row(self, r: int, mapping: dict[int, int]) -> str:
+    def _answer_cols(self, mapping: dict[int, int]) -> list[NormColumn]:
+        """Answer columns in expected order, then the extra ones."""
         cols = [mapping[i] for i in sorted(mapping)] + [j for j in range(self.nca) if j not in mapping.values()]
-        return format_row([self.A[j].display(r) for j in cols])
+        return [self.A[j] for j in cols]
+
+    def _answer_row(self, r: int, mapping: dict[int, int]) -> str:
+        return format_row([c.display(r) for c in self._answer_cols(mapping)])
+
+
+def value_order(cols: list[NormColumn], rows: np.ndarray) -> np.ndarray:
+    """Positions of `rows` sorted by their values (fractional numbers by value, other cells by exact key), so an
+    example row is the same whatever order the warehouse returned the rows in."""
+    keys = [c.data("tol")[rows] if pair_mode(c, c) == "tol" else c.exact_keys(pair_mode(c, c))[rows]
+            for c in reversed(cols)]
+    return np.lexsort(keys) if keys else np.arange(len(rows))
+
+
+def first_by_value(cols: list[NormColumn], rows: np.ndarray) -> int:
+    return int(rows[value_order(cols, rows)[0]])

@@ -2,7 +2,8 @@
 
 A broken benchmark is not Genie's fault: expected SQL that cannot be parsed, is not read-only or fails to run gives
 verdict `error` (excluded from the score's denominator). An answer's SQL that is missing, cannot be parsed, fails,
-or is not read-only is a `fail`; non-read-only SQL is refused before it reaches the warehouse.
+or is not read-only is a `fail`; non-read-only SQL is refused before it reaches the warehouse. Both queries may
+be written in another sqlglot dialect (`dialect`); they are rewritten as Databricks SQL first.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from genie_enhance.errors import ReadOnlySqlError, SqlExecutionError, SqlParseEr
 from genie_enhance.scoring.compare import compare_results
 from genie_enhance.scoring.expected import ExpectedResult, run_expected
 from genie_enhance.scoring.verdicts import CompareOptions, Comparison, Reason, Verdict
-from genie_enhance.sql import ensure_read_only
+from genie_enhance.sql import DIALECT, ensure_read_only, from_dialect
 
 SQL_ERRORS = (SqlParseError, ReadOnlySqlError, SqlExecutionError)
 
@@ -27,13 +28,15 @@ def expected_error(exc: Exception) -> Comparison:
 
 
 def compare_actual(
-    warehouse: Warehouse, expected: ExpectedResult, actual_sql: str | None, options: CompareOptions | None = None
+    warehouse: Warehouse, expected: ExpectedResult, actual_sql: str | None, options: CompareOptions | None = None,
+    *, dialect: str = DIALECT,
 ) -> Comparison:
-    """Run the answer's SQL (if it is one read-only query) and compare its result with `expected`."""
+    """Run the answer's SQL (if it is one read-only query, in `dialect`) and compare its result with `expected`."""
     o = options or CompareOptions()
     if actual_sql is None or not actual_sql.strip():
         return _answer_failure(expected, Reason.NO_SQL, "the answer has no SQL")
     try:
+        actual_sql = from_dialect(actual_sql, dialect)
         ensure_read_only(actual_sql)
     except ReadOnlySqlError as exc:
         return _answer_failure(expected, Reason.SQL_ERROR, f"answer SQL refused, not executed: {exc}")
@@ -47,14 +50,15 @@ def compare_actual(
 
 
 def compare_sql(
-    warehouse: Warehouse, expected_sql: str, actual_sql: str | None, options: CompareOptions | None = None
+    warehouse: Warehouse, expected_sql: str, actual_sql: str | None, options: CompareOptions | None = None,
+    *, dialect: str = DIALECT,
 ) -> Comparison:
-    """Run both queries and compare; expected-side failures become verdict `error`."""
+    """Run both queries (written in `dialect`) and compare; expected-side failures become verdict `error`."""
     try:
-        expected = run_expected(warehouse, expected_sql, options)
+        expected = run_expected(warehouse, from_dialect(expected_sql, dialect), options)
     except SQL_ERRORS as exc:
         return expected_error(exc)
-    return compare_actual(warehouse, expected, actual_sql, options)
+    return compare_actual(warehouse, expected, actual_sql, options, dialect=dialect)
 
 
 def _answer_failure(expected: ExpectedResult, reason: Reason, details: str) -> Comparison:

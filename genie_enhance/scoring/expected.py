@@ -9,14 +9,15 @@ kept in `pool`: an answer may show any of them in the boundary positions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
 from genie_enhance.backends.protocols import ResultSet, Warehouse
 from genie_enhance.errors import SqlExecutionError
-from genie_enhance.scoring.normalize import normalize_column, run_ids
+from genie_enhance.scoring.normalize import NormColumn, normalize_column, run_ids
 from genie_enhance.scoring.ordering import plan_order
 from genie_enhance.scoring.verdicts import CompareOptions, OrderCheck
 from genie_enhance.sql import ensure_read_only, normalize_sql
@@ -34,10 +35,21 @@ class ExpectedResult:
     pool_complete: bool = True  # False when the boundary tie group may continue beyond the rows fetched
     sql: str | None = None
     notes: tuple[str, ...] = ()
+    _normalized: list[NormColumn] | None = field(default=None, repr=False)
 
     @property
     def row_count(self) -> int:
         return self.result.row_count
+
+    def normalized(self) -> list[NormColumn]:
+        """The result rows then the pool rows, normalised once and shared by every answer compared with them."""
+        if self._normalized is None:
+            frame = self.result.frame
+            if self.pool is not None:
+                frame = pd.concat([frame, self.pool.frame], ignore_index=True)
+            types = list(self.result.column_types) + [""] * len(self.columns)
+            self._normalized = [normalize_column(frame.iloc[:, i], types[i]) for i in range(len(self.columns))]
+        return self._normalized
 
     @property
     def columns(self) -> list[str]:

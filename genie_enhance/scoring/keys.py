@@ -36,8 +36,20 @@ def combine(keys: list[np.ndarray], n: int) -> np.ndarray:
     """One uint64 hash per row from per-column uint64 keys (order of `keys` matters)."""
     h = np.zeros(n, dtype=np.uint64)
     for i, k in enumerate(keys):
-        h = mix(h ^ mix(k ^ np.uint64(0x632BE59BD9B4E019 * (i + 1) % (1 << 64))))
+        h = mix_in(h, k, i)
     return h
+
+
+def mix_in(h: np.ndarray, k: np.ndarray, i: int) -> np.ndarray:
+    """Row hashes `h` extended by the keys `k` of the column at position `i` (one step of `combine`)."""
+    return mix(h ^ mix(k ^ np.uint64(0x632BE59BD9B4E019 * (i + 1) % (1 << 64))))
+
+
+def bag_digest(h: np.ndarray) -> tuple[int, int, int]:
+    """Order-independent digest of a multiset of (already mixed) uint64 hashes: equal multisets give equal
+    digests; sums of the hashes and of their squares (wrapping) keep it to one pass without re-mixing."""
+    with np.errstate(over="ignore"):
+        return len(h), int(h.sum(dtype=np.uint64)), int((h * h).sum(dtype=np.uint64))
 
 
 def tolerance_scale(x: np.ndarray, tol: Tolerance) -> np.ndarray:

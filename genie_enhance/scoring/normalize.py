@@ -27,7 +27,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from genie_enhance.backends.protocols import ResultSet
-from genie_enhance.scoring.keys import Tolerance, close, grid_keys, mix, tolerance_scale
+from genie_enhance.scoring.keys import Tolerance, bag_digest, close, grid_keys, mix, tolerance_scale
 
 Kind = Literal["number", "timestamp", "interval", "time", "string", "value", "null"]
 Mode = Literal["tol", "int", "i64", "obj"]  # how two aligned columns compare: tolerance, exact int, int64, object
@@ -99,11 +99,7 @@ class NormColumn:
     def fingerprint(self, mode: Mode) -> tuple[int, int, int]:
         """Order-independent digest of the cell multiset under an exact mode."""
 
-        def make() -> tuple[int, int, int]:
-            k = self.exact_keys(mode)
-            return len(k), int(mix(k).sum(dtype=np.uint64)), int(mix(k ^ np.uint64(0x5BD1E995)).sum(dtype=np.uint64))
-
-        return self._cached(("fp", mode), make)
+        return self._cached(("fp", mode), lambda: bag_digest(mix(self.exact_keys(mode))))
 
     def sorted_numbers(self) -> np.ndarray:
         return self._cached("sorted", lambda: np.sort(self.data("tol")))

@@ -49,13 +49,14 @@ def row_hash(
 
 def group_hash(pairs: list[ColumnPair], side: str, rows: np.ndarray, extra: tuple[np.ndarray, ...]) -> np.ndarray:
     """Hash of everything that must be equal exactly: exact columns, extras, and the NaN/inf class of numbers."""
-    keys = []
-    for p in pairs:
-        col = p.side(side)
-        if p.mode == "tol":
-            v = col.data("tol")[rows]
-            keys.append((np.isnan(v) * 1 + (v == np.inf) * 2 + (v == -np.inf) * 3).astype(np.uint64))
-        else:
-            keys.append(col.exact_keys(p.mode)[rows])
+    keys = [group_keys(p.side(side), p.mode)[rows] for p in pairs]
     keys.extend(x[rows].astype(np.int64).view(np.uint64) for x in extra)
     return combine(keys, len(rows))
+
+
+def group_keys(col: NormColumn, mode: Mode) -> np.ndarray:
+    """uint64 key per cell of what must be equal exactly: the exact value, or a number's NaN/±inf class."""
+    if mode != "tol":
+        return col.exact_keys(mode)
+    v = col.data("tol")
+    return (np.isnan(v) * 1 + (v == np.inf) * 2 + (v == -np.inf) * 3).astype(np.uint64)

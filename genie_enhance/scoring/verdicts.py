@@ -32,6 +32,7 @@ class Reason(str, Enum):
     EMPTY_RESULT = "empty_result"  # expected rows, got none
     EMPTY_EXPECTED = "empty_expected"  # both empty: nothing to confirm the answer with
     TRUNCATED = "truncated"  # both results hit `max_rows`: the unseen rows cannot be compared
+    SEARCH_LIMIT = "search_limit"  # the exact column-alignment / row-matching search ran out of budget: undecided
     SQL_ERROR = "sql_error"  # the answer's SQL failed, could not be parsed, or was refused (not read-only)
     NO_SQL = "no_sql"  # the answer had no SQL at all
     EXPECTED_SQL_ERROR = "expected_sql_error"

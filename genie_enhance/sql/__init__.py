@@ -2,7 +2,9 @@
 
 from genie_enhance.sql.parse import (
     DIALECT,
+    check_dialect,
     ensure_read_only,
+    from_dialect,
     normalize_sql,
     parse_statement,
     referenced_columns,
@@ -12,7 +14,9 @@ from genie_enhance.sql.parse import (
 
 __all__ = [
     "DIALECT",
+    "check_dialect",
     "ensure_read_only",
+    "from_dialect",
     "normalize_sql",
     "parse_statement",
     "referenced_columns",

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
+from sqlglot.errors import ParseError, SqlglotError
 
 from genie_enhance.errors import ReadOnlySqlError, SqlParseError
 
@@ -71,6 +71,30 @@ def ensure_read_only(sql: str) -> exp.Expression:
 def to_duckdb(sql: str) -> str:
     """Databricks SQL → DuckDB SQL (read-only check included)."""
     return ensure_read_only(sql).sql(dialect="duckdb")
+
+
+def check_dialect(name: str) -> str:
+    """`name` if sqlglot knows the dialect; otherwise ValueError listing the known ones."""
+    try:
+        sqlglot.Dialect.get_or_raise(name)
+    except ValueError as exc:
+        known = ", ".join(sorted(d.value for d in sqlglot.Dialects if d.value))
+        raise ValueError(f"unknown SQL dialect {name!r} (known: {known})") from exc
+    return name
+
+
+def from_dialect(sql: str, dialect: str) -> str:
+    """`sql` written in sqlglot `dialect`, rewritten as Databricks SQL (the dialect the rest of the package reads).
+
+    Several statements stay several, so the read-only check still refuses them. Raises `SqlParseError`.
+    """
+    if dialect == DIALECT or not sql.strip():
+        return sql
+    try:
+        return ";\n".join(sqlglot.transpile(sql, read=dialect, write=DIALECT))
+    except SqlglotError as exc:
+        detail = exc.errors[0]["description"] if isinstance(exc, ParseError) and exc.errors else str(exc)
+        raise SqlParseError(f"cannot parse {dialect} SQL ({_first_line(sql)}): {detail}") from exc
 
 
 def normalize_sql(sql: str) -> str:
