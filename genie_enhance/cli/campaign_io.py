@@ -83,7 +83,8 @@ def print_iteration(outcome: IterationOutcome) -> None:
     invalid = len(outcome.batch.invalid) if outcome.batch else 0
     d = outcome.decision
     action = "rollback + " if d.rollback else ""
-    action += d.action.value + (f" ({d.stop_reason.value})" if d.stop_reason else "")
+    action += ("inconclusive, " if d.inconclusive else "") + d.action.value
+    action += f" ({d.stop_reason.value})" if d.stop_reason else ""
     err_console.print(
         f"iteration {outcome.iteration}: train {_fmt(s.get('train'))}  holdout {_fmt(s.get('holdout'))}  "
         f"all {_fmt(s.get('all'))}  |  fixes applied {applied}, invalid {invalid}  |  {action}", highlight=False,

@@ -58,6 +58,9 @@ def run(
     max_cost_usd: Optional[float] = typer.Option(None, "--max-cost-usd", min=0),
     max_wall_s: Optional[float] = typer.Option(None, "--max-wall-s", min=0),
     concurrency: int = typer.Option(8, "--concurrency", min=1),
+    min_answered: float = typer.Option(0.9, "--min-answered", min=0, max=1, help="share of holdout (and train) "
+                                       "questions that must be answered (not API errors) to decide; below it the "
+                                       "failed ones are asked again, then the iteration is inconclusive"),
     rate_per_minute: Optional[float] = typer.Option(
         None, "--rate-per-minute", min=0.1, help="Genie questions per minute (databricks default: 5 per workspace)"),
     profile: Optional[str] = ProfileOpt,
@@ -82,7 +85,7 @@ def run(
             space_key=space_key or _space_key(space, space_id), backend=backend, benchmarks=str(benchmarks),
             target=target, max_iterations=max_iterations, holdout=holdout, seed=seed, patience=patience,
             noise_tolerance=noise_tolerance, max_cost_usd=max_cost_usd, max_wall_s=max_wall_s,
-            concurrency=concurrency, rate_per_minute=rate_per_minute, use_llm=use_llm,
+            concurrency=concurrency, rate_per_minute=rate_per_minute, use_llm=use_llm, min_answered=min_answered,
         )
         rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
                           warehouse_id=warehouse_id, catalog=catalog, genie_latency_ms=genie_latency_ms,

@@ -12,9 +12,9 @@ from typing import Callable
 
 from genie_enhance.engine.iteration import IterationOutcome, apply_batch, run_iteration
 from genie_enhance.engine.leakage import check_final_space
-from genie_enhance.engine.policy import Action, best_iteration
+from genie_enhance.engine.policy import Action, best_iteration, conclusive
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import canonical_bytes, scored_points, write_version
+from genie_enhance.engine.steps import canonical_bytes, inconclusive_shares, scored_points, write_version
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.tracking import CampaignSpec, PendingApplyRecord
 
@@ -132,5 +132,6 @@ def finish(rt: Runtime, campaign_id: str) -> None:
     if not history:
         return
     check_final_space(rt, campaign_id)
-    best = best_iteration(scored_points(history))
+    points = scored_points(history, inconclusive_shares(rt, campaign_id))
+    best = best_iteration(conclusive(points, rt.settings.policy()) or points)
     rt.tracking.finish_campaign(campaign_id, history[-1].stop_reason or "stopped", best.version_id)

@@ -113,7 +113,7 @@ def validate_step(rt: Runtime, state: IterationState) -> IterationState:
     """Build the candidate config from the proposals, dropping every fix that fails validation."""
     state.require("planned", "decision")
     with measured(rt, state, "validate"):
-        if state.decision.action is Action.CONTINUE:
+        if state.decision.action is Action.CONTINUE and not state.decision.inconclusive:
             state.batch = build_batch(rt, state.planned.base_space, state.planned.proposals)
     return state
 

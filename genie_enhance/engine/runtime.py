@@ -43,11 +43,13 @@ class CampaignSettings(BaseModel):
     extra_columns: Literal["fail", "allow"] = "fail"
     max_fixes_per_iteration: int | None = Field(None, ge=1)
     use_llm: bool = False
+    min_answered: float = Field(0.9, ge=0, le=1)  # share of holdout and train questions answered to decide
 
     def policy(self) -> Policy:
         return Policy(
             target=self.target, max_iterations=self.max_iterations, patience=self.patience,
             noise_tolerance=self.noise_tolerance, max_cost_usd=self.max_cost_usd, max_wall_s=self.max_wall_s,
+            min_answered=self.min_answered,
         )
 
     def compare_options(self) -> CompareOptions:
