@@ -85,3 +85,51 @@ def test_half_the_holdout_as_api_errors_is_inconclusive_not_converged(root: Path
     # each failed question asked twice per iteration (the re-ask), every other question once
     assert all(asked.count(q) == 2 * len(history) for q in failing)
     assert len(asked) == (len(benchmarks) + 14) * len(history)
+
+
+PROPAGATION_S = 10.0  # the emulator answers from the old config this long after an update (> the ~4 s between
+# an apply and the next scoring on a loaded machine, so the no-wait campaign surely asks within it)
+
+
+def _subset(root: Path, count: int) -> Path:
+    path = root / f"first_{count}.json"
+    items = [{"id": b.id, "question": b.question, "expected_sql": b.expected_sql}
+             for b in load_benchmarks(root / "benchmarks" / "commerce.md")[:count]]
+    path.write_text(json.dumps({"benchmarks": items}), encoding="utf-8")
+    return path
+
+
+def _two_iterations(root: Path, name: str, settle_s: float) -> tuple[dict[str, Any], TrackingStore]:
+    out = root / name
+    with _emulator(root, BARE_SPACE, propagation_s=PROPAGATION_S) as emulator:
+        summary = _run(root, emulator, out, _subset(root, 20), "--max-iterations", "2", "--holdout", "0",
+                       "--settle-s", str(settle_s), "--settle-slow-s", str(settle_s))
+    return summary, TrackingStore(out / "tracking.duckdb")
+
+
+def _verdicts(store: TrackingStore, campaign_id: str, iteration: int) -> dict[str, str]:
+    return {r.question_id: r.verdict for r in store.results(campaign_id, iteration)}
+
+
+def test_without_a_settle_delay_the_next_iteration_measures_the_old_config(root: Path) -> None:
+    summary, store = _two_iterations(root, "out-no-wait", 0.0)
+    first, second = store.history(summary["campaign"])
+    assert first.applied_version_id is not None and second.config_version_id == first.applied_version_id
+    # a new config is live, but Genie still answered from the old one: the very same verdicts
+    assert _verdicts(store, summary["campaign"], 2) == _verdicts(store, summary["campaign"], 1)
+    assert second.score_all == first.score_all
+    assert not [e for e in store.events(summary["campaign"]) if e.kind == "propagation_wait"]
+
+
+def test_with_a_settle_delay_above_propagation_the_new_config_is_measured(root: Path) -> None:
+    summary, store = _two_iterations(root, "out-wait", PROPAGATION_S + 0.5)
+    first, second = store.history(summary["campaign"])
+    assert second.config_version_id == first.applied_version_id
+    assert second.score_all > first.score_all  # the batch's effect, measured
+    events = store.events(summary["campaign"])
+    updates = [e for e in events if e.kind == "config_update"]
+    waits = [e for e in events if e.kind == "propagation_wait"]
+    assert [e.iteration for e in updates] == [1] and updates[0].data["settle_s"] == PROPAGATION_S + 0.5
+    assert [e.iteration for e in waits] == [2] and 0 < waits[0].data["waited_s"] <= PROPAGATION_S + 0.5
+    # the wait is part of the iteration's time
+    assert second.wall_s >= waits[0].data["waited_s"]

@@ -13,9 +13,11 @@ from typing import Callable
 from genie_enhance.engine.iteration import IterationOutcome, apply_batch, run_iteration
 from genie_enhance.engine.leakage import check_final_space
 from genie_enhance.engine.policy import Action, best_iteration, conclusive
+from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.steps import canonical_bytes, inconclusive_shares, scored_points, write_version
 from genie_enhance.errors import GenieEnhanceError
+from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import CampaignSpec, PendingApplyRecord
 
 BENCHMARK_WARNING = "benchmark_warning"  # event kind: something in the benchmark files was skipped or kept as metadata
@@ -48,6 +50,7 @@ def resume(rt: Runtime, campaign_id: str) -> None:
     iteration's rows so it is redone from the config it started with."""
     pending = rt.tracking.pending_apply(campaign_id)
     note: tuple[str, dict] | None = None
+    written: tuple[SerializedSpace, SerializedSpace] | None = None  # (before, after) of a restoring write
     if pending is not None:
         space, _ = rt.backend.store.export()
         outcome = pending.outcome(canonical_bytes(space))
@@ -57,13 +60,17 @@ def resume(rt: Runtime, campaign_id: str) -> None:
                    f"{outcome.replace('_', ' ')}")
         if outcome != "external":  # an outside edit since then wins: the redo snapshots it as `external`
             data["restored_version_id"] = _start_version(rt, campaign_id, pending)
-            write_version(rt, data["restored_version_id"])
+            restored, _ = write_version(rt, data["restored_version_id"])
             message += f"; restored the iteration's starting version {data['restored_version_id']}"
+            if canonical_bytes(restored) != canonical_bytes(space):
+                written = (space, restored)
         note = (message, data)
         rt.tracking.clear_pending_apply(campaign_id)
     dropped = rt.tracking.discard_incomplete(campaign_id)  # drops those iterations' events too: record after it
     if note is not None:
         rt.tracking.record_event(campaign_id, "resume", note[0], data=note[1])
+    if written is not None:
+        record_write(rt, campaign_id, None, *written, f"version {note[1]['restored_version_id']}")
     if dropped:
         rt.tracking.record_event(campaign_id, "resume", f"discarded incomplete iterations {dropped}",
                                  data={"iterations": dropped})

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from genie_enhance.engine.batch import Batch, build_batch
 from genie_enhance.engine.policy import Action, Decision, decide_no_fixes
+from genie_enhance.engine.propagation import record_write, wait_for_propagation
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.steps import Plan, Scored, Snapshot, canonical_bytes, plan, score, snapshot
 from genie_enhance.errors import ConcurrentEditError
@@ -94,7 +95,10 @@ def snapshot_step(rt: Runtime, campaign_id: str, iteration: int) -> IterationSta
 
 
 def score_step(rt: Runtime, state: IterationState) -> IterationState:
+    """Wait until the campaign's last write of the live space took effect, then score the config."""
     state.require("snapshot")
+    state.durations["settle"] = state.durations.get("settle", 0.0) + wait_for_propagation(
+        rt, state.campaign_id, state.iteration)
     with measured(rt, state, "score"):
         state.scored = score(rt, state.campaign_id, state.iteration, state.snapshot)
     return state
@@ -181,6 +185,7 @@ def apply_batch(rt: Runtime, campaign_id: str, iteration: int, planned: Plan, ba
         rt.tracking.record_event(campaign_id, "concurrent_edit", str(exc), iteration=iteration)
         return None
     rt.tracking.set_fix_status(ids["accepted"], "applied", "validated and applied")
+    record_write(rt, campaign_id, iteration, planned.base_space, batch.candidate, f"batch {version_id}")
     return version_id
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from genie_enhance.diagnosis import Diagnosis, diagnose_all
 from genie_enhance.engine.answered import INCONCLUSIVE, REASKED, answered_share, merge_reasked, service_failures
 from genie_enhance.engine.policy import Action, Decision, ScoredIteration, decide
+from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.proposing import propose
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.errors import ConcurrentEditError
@@ -184,6 +185,8 @@ def _rollback(
                                iteration=iteration, etag=new_etag)
     rt.tracking.record_event(campaign_id, "rollback", decision.reason, iteration=iteration,
                              data={"restored_version_id": decision.best_version_id})
+    if canonical_bytes(restored) != snap.data:
+        record_write(rt, campaign_id, iteration, snap.space, restored, f"rollback to {best}")
     return restored, new_etag
 
 
