@@ -78,7 +78,11 @@ def resume(rt: Runtime, campaign_id: str) -> None:
 
 def _start_version(rt: Runtime, campaign_id: str, pending: PendingApplyRecord) -> str:
     """The config the interrupted iteration started from (its snapshot; it may have rolled back and then applied
-    a batch on top), or the write-ahead row's base when the iteration row is missing."""
+    a batch on top), or the write-ahead row's base when the iteration row is missing or the base is someone
+    else's edit the batch was rebased onto."""
+    external = {v.version_id for v in rt.tracking.versions(campaign_id) if v.source == "external"}
+    if pending.base_version_id in external:  # a batch rebased onto someone else's edit: keep their edit live
+        return pending.base_version_id
     started = rt.tracking.iteration(campaign_id, pending.iteration)
     if started is not None and not started.complete:
         return started.config_version_id
