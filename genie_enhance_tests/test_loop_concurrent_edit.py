@@ -95,3 +95,42 @@ def test_an_edit_during_the_rebase_stops_the_campaign_as_concurrent_edit(tmp_pat
     assert fixes and all(f.status in ("rejected", "invalid") for f in fixes)
     assert any("changed again" in (f.status_reason or "") for f in fixes)
     assert [v.source for v in store.versions(cid)].count("external") == 1  # the edit the rebase saw, recorded
+
+
+class Crash(RuntimeError):
+    """Stands for the process dying at this point."""
+
+
+class CrashAfterWrite(PersonEditing):
+    """A person edits after the first export, and the process dies right after its (rebased) batch was written."""
+
+    def update(self, space, etag: str) -> str:
+        new_etag = self.inner.update(space, etag)
+        raise Crash(f"simulated crash after the write that gave etag {new_etag}")
+
+
+def test_a_crash_after_the_rebased_write_resumes_keeping_the_persons_edit(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+    world = make_world(tmp_path, demo_db)
+    settings = CampaignSettings(space_key="loop", benchmarks=str(world.benchmarks), holdout=0, target=0.95,
+                                max_iterations=2)
+    rt = build_runtime(settings, local_backend(world.warehouse, world.space), world.out)
+    rt.backend.store = CrashAfterWrite(rt.backend.store, world.space, {1})
+    try:
+        with pytest.raises(Crash):
+            run_campaign(rt)
+    finally:
+        rt.close()
+    store = TrackingStore(world.tracking)
+    cid = store.latest_campaign().campaign_id
+    external = [v.version_id for v in store.versions(cid) if v.source == "external"]
+    assert len(external) == 1 and store.pending_apply(cid).base_version_id == external[0]
+    rt = build_runtime(settings, local_backend(world.warehouse, world.space), world.out)
+    try:
+        assert run_campaign(rt) == cid  # resumed
+    finally:
+        rt.close()
+    resumed = [e for e in store.events(cid) if e.kind == "resume" and "restored_version_id" in e.data]
+    assert [e.data["restored_version_id"] for e in resumed] == external  # their edit, not our snapshot, put back
+    assert _edits(load_space(world.space)) == ["Concurrent edit person-1?"]
+    assert store.history(cid)[0].config_version_id == external[0]  # the redo starts from their config
+    assert store.campaign(cid).status == "finished"
