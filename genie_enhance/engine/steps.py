@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from genie_enhance.benchmarks import Benchmark
 from genie_enhance.diagnosis import Diagnosis, diagnose_all
 from genie_enhance.engine.answered import INCONCLUSIVE, REASKED, answered_share, merge_reasked, service_failures
 from genie_enhance.engine.policy import Action, Decision, ScoredIteration, decide
@@ -103,7 +104,7 @@ def score(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot) -> Scor
     `min_answered` of the questions were answered, the ones that failed with API errors are asked once more."""
     split = rt.split
 
-    def ask(benchmarks: list) -> ScoreReport:
+    def ask(benchmarks: list[Benchmark]) -> ScoreReport:
         return score_benchmarks(
             benchmarks, rt.backend.genie, rt.backend.warehouse, split=split,
             concurrency=rt.settings.concurrency, rate_per_minute=rt.settings.rate_per_minute,
@@ -116,9 +117,10 @@ def score(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot) -> Scor
     if failed and answered_share(report.questions) < rt.settings.min_answered:
         ids = {q.id for q in failed}
         report = merge_reasked(report, ask([b for b in rt.benchmarks if b.id in ids]))
+        still = len(service_failures(report))
         rt.tracking.record_event(campaign_id, REASKED, f"asked the {len(ids)} questions that failed with API "
-                                 f"errors again; {len(ids) - len(service_failures(report))} answered now",
-                                 iteration=iteration, data={"asked": len(ids), "still_failed": len(service_failures(report))})
+                                 f"errors again; {len(ids) - still} answered now", iteration=iteration,
+                                 data={"asked": len(ids), "still_failed": still})
     diagnoses = diagnose_all(report.questions, rt.catalog, snap.space)
     rt.tracking.record_results(campaign_id, iteration, report.questions, diagnoses)
     return Scored(report, diagnoses, objective_of(report.score, bool(split.holdout)))
