@@ -99,10 +99,8 @@ def wait_for_propagation(rt: "Runtime", campaign_id: str, iteration: int) -> flo
         return 0.0
     message = f"waiting {remaining:.1f}s for the last update of the live space to take effect before scoring"
     if rt.progress:
-        with Console(stderr=True).status(message):
-            waited = rt.settler.wait_until(deadline)
-    else:
-        waited = rt.settler.wait_until(deadline)
+        Console(stderr=True).print(message, highlight=False, soft_wrap=True)
+    waited = rt.settler.wait_until(deadline)
     rt.tracking.record_event(campaign_id, PROPAGATION_WAIT, message, iteration=iteration,
                              data={"waited_s": round(waited, 3), "settle_s": float(last["settle_s"])})
     return waited
