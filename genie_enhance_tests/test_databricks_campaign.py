@@ -4,7 +4,8 @@
 * the same final scores, versions and per-question verdicts as `--backend local` on the same data;
 * with fail-rate 0.2 and a tight client rate limit the campaign finishes, retries what is retryable, reports
   `api_errors` for failures that persist, and never turns a service failure into a wrong answer;
-* an edit made by someone else between export and apply is detected and survives (campaign and `apply`);
+* an edit made by someone else between export and apply is detected and survives: the campaign records it and
+  rebases its batch onto it, `apply` refuses;
 * the token never shows up in logs, output, the tracking store, the report, the final space or a proposal.
 """
 
@@ -36,7 +37,8 @@ TOKEN = "dapi-h6-never-leak-9c41e7b2a05d38f6"
 SPACE_ID = "01f0aa11bb22cc33dd44ee55ff667788"
 WAREHOUSE_ID = "demo-warehouse-1"
 BENCHMARK_FILE = REPO / "benchmarks" / "commerce.md"  # one demo file keeps the module fast (copied: see `shared`)
-FAST = ["--poll-interval", "0.001", "--concurrency", "8", "--llm", "off", "--json"]
+FAST = ["--poll-interval", "0.001", "--concurrency", "8", "--llm", "off", "--json",
+        "--settle-s", "0", "--settle-slow-s", "0"]  # the emulator applies updates at once (no --propagation-s)
 UNLIMITED = ["--rate-per-minute", "1000000"]
 TIGHT_RATE = 900.0  # questions per minute: slower than the emulator answers, so the throttle shapes the traffic
 LOGGERS = ("databricks.sdk", "urllib3", "genie_enhance", "openai", "httpx2", "dagster")
@@ -272,6 +274,9 @@ def concurrent_edit(shared: Shared) -> Iterator[dict[str, Any]]:
                                                     benchmarks=benchmarks), emulator.host)
         after_campaign = emulator.workspace.space(SPACE_ID).space
         patches_campaign = [r.status for r in emulator.requests("update-space")]
+    campaign_out, out = out, shared.root / "out-concurrent-apply"  # `apply` faces an edit on a fresh bare space
+    shared.out_dirs.append(out)
+    with _emulator(shared) as emulator:
         dry = _invoke(shared, _databricks_args(shared, out, *UNLIMITED, "--dry-run", benchmarks=benchmarks),
                       emulator.host)
         emulator.faults.arm_concurrent_edit()
@@ -280,27 +285,33 @@ def concurrent_edit(shared: Shared) -> Iterator[dict[str, Any]]:
                           emulator.host)
         after_apply = emulator.workspace.space(SPACE_ID).space
         patches = [r.status for r in emulator.requests("update-space")]
-    yield {"out": out, "campaign": campaign, "after_campaign": after_campaign, "patches_campaign": patches_campaign,
-           "dry": dry, "apply": applied, "after_apply": after_apply, "patches": patches}
+    yield {"out": campaign_out, "campaign": campaign, "after_campaign": after_campaign,
+           "patches_campaign": patches_campaign, "dry": dry, "apply": applied, "after_apply": after_apply, "patches": patches}
 
 
 def _edits(space) -> list[str]:
     return [q.question[0] for q in space.config.sample_questions if q.question[0].startswith("Concurrent edit")]
 
 
-def test_concurrent_edit_during_a_campaign_is_detected_and_survives(concurrent_edit: dict[str, Any], shared: Shared) -> None:
+def test_concurrent_edit_during_a_campaign_is_recorded_and_the_batch_rebased(concurrent_edit: dict[str, Any],
+                                                                            shared: Shared) -> None:
     summary = concurrent_edit["campaign"].summary()
-    assert concurrent_edit["patches_campaign"] == [409]  # one update tried with the stale etag, refused
-    assert summary["fixes_applied"] == 0 and summary["stop_reason"] == "no_fixes"
+    patches = concurrent_edit["patches_campaign"]
+    assert patches[:2] == [409, 200]  # the stale etag refused, then the rebased batch written with the new one
+    assert summary["fixes_applied"] > 0 and summary["stop_reason"] != "concurrent_edit"
     live = concurrent_edit["after_campaign"]
     assert len(_edits(live)) == 1  # the other party's edit is there …
     bare = load_space(shared.bare)
-    assert live.data_sources == bare.data_sources and live.instructions == bare.instructions  # … and nothing of ours
+    assert live.instructions != bare.instructions or live.data_sources != bare.data_sources  # … and our fixes
     store = TrackingStore(concurrent_edit["out"] / "tracking.duckdb")
     events = [e for e in store.events(summary["campaign"]) if e.kind == "concurrent_edit"]
-    assert len(events) == 1 and "changed since it was exported" in events[0].message
-    fixes = store.fixes(summary["campaign"])
-    assert fixes and all(f.status == "rejected" for f in fixes)
+    assert len(events) == 1 and "changed since it was exported" in events[0].message and "rebasing" in events[0].message
+    external = [v for v in store.versions(summary["campaign"]) if v.source == "external"]
+    assert [v.iteration for v in external] == [1]
+    first = store.history(summary["campaign"])[0]
+    assert first.fixes_applied > 0 and first.decision == "continue"  # iteration 1 went on: not `no_fixes`
+    assert [v.parent_id for v in store.versions(summary["campaign"]) if v.version_id == first.applied_version_id] \
+        == [external[0].version_id]  # the batch was applied on top of their version
     assert _edits(load_space(Path(summary["final_space"]))) == _edits(live)
 
 
@@ -311,8 +322,8 @@ def test_concurrent_edit_before_apply_is_refused(concurrent_edit: dict[str, Any]
     applied = concurrent_edit["apply"]
     assert applied.exit_code == 2
     assert "changed since it was exported" in applied.stderr and "nothing was written" in applied.stderr
-    assert concurrent_edit["patches"] == [409, 409]  # never a successful write
-    assert len(_edits(concurrent_edit["after_apply"])) == 2  # both edits by the other party survive
+    assert concurrent_edit["patches"] == [409]  # never a successful write over the other party's edit
+    assert len(_edits(concurrent_edit["after_apply"])) == 1  # the other party's edit survives
 
 
 def test_the_token_never_leaks(shared: Shared, databricks_campaign: Campaign, faulty_campaign: Campaign,

@@ -76,3 +76,49 @@ def test_cli_rejects_missing_files_and_invalid_spaces(emulator_files, tmp_path) 
     rejected = runner.invoke(app, ["emulator", "--warehouse", str(emulator_files.warehouse), "--space", str(unsorted),
                                    "--token", TOKEN])
     assert rejected.exit_code == 2 and "data_sources.tables" in rejected.output and TOKEN not in rejected.output
+
+
+def _answer(w, space_id: str, question: str) -> str | None:
+    """The SQL Genie answered `question` with (None when it answered without SQL)."""
+    started = w.genie.start_conversation(space_id, question).response
+    for _ in range(10):
+        message = w.genie.get_message(space_id, started.conversation_id, started.message_id)
+        if message.status.value in ("COMPLETED", "FAILED"):
+            break
+    queries = [a.query.query for a in message.attachments or [] if a.query is not None]
+    return queries[0] if queries else None
+
+
+def test_cli_propagation_answers_from_the_previous_config_for_n_seconds(emulator_files) -> None:
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABRICKS_")}
+    args = [str(CLI), "emulator", "--port", "0", "--warehouse", str(emulator_files.warehouse),
+            "--space", str(emulator_files.space), "--token", TOKEN, "--propagation-s", "1.5"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "the emulator did not print its address within 60 s"
+        info = json.loads(proc.stdout.readline())
+        w = client_for(_Host(info["host"]))
+        question = "What is the total revenue?"
+        before = _answer(w, info["space_id"], question)
+        assert before is not None and "amount" in before  # the synonym `revenue` → orders.amount
+        space = w.genie.get_space(info["space_id"], include_serialized_space=True)
+        doc = json.loads(space.serialized_space)
+        for table in doc["data_sources"]["tables"]:
+            for column in table.get("column_configs", []):
+                column.pop("synonyms", None)
+        w.genie.update_space(info["space_id"], serialized_space=json.dumps(doc), etag=space.etag)
+        updated = time.monotonic()
+        assert _answer(w, info["space_id"], question) == before  # still the previous config
+        assert time.monotonic() - updated < 1.5, "the check above must run within the propagation window"
+        time.sleep(max(0.0, updated + 1.6 - time.monotonic()))
+        assert _answer(w, info["space_id"], question) != before  # the new config is in effect
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0

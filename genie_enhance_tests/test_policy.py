@@ -11,6 +11,7 @@ from genie_enhance.engine.policy import (
     StopReason,
     best_iteration,
     decide,
+    decide_concurrent_edit,
     decide_no_fixes,
 )
 
@@ -106,3 +107,51 @@ def test_none_objective_counts_below_any_score() -> None:
 def test_empty_history_is_an_error() -> None:
     with pytest.raises(ValueError):
         decide([], POLICY)
+
+
+# ------------------------------------------------------------------------------ too few answers: inconclusive
+def ans(n: int, objective: float | None, answered: float, *, applied: bool = False) -> ScoredIteration:
+    return it(n, objective, applied=applied).model_copy(update={"answered": answered})
+
+
+@pytest.mark.parametrize("hist,action,stop_reason,best", [
+    # 14 of 28 holdout questions were API errors, the 14 answered nearly all right: not converged
+    ([ans(1, 13 / 14, 0.5)], Action.CONTINUE, None, "v1"),
+    # a harmful-looking drop measured on half the questions: no rollback, best stays the conclusive one
+    ([it(1, 0.6), ans(2, 0.1, 0.5)], Action.CONTINUE, None, "v1"),
+    # exactly at the threshold is enough to decide
+    ([ans(1, 0.95, 0.9)], Action.STOP, StopReason.CONVERGED, "v1"),
+    # the iteration cap and budgets still end a campaign that keeps getting too few answers
+    ([ans(1, 0.95, 0.5), ans(2, 0.95, 0.5)], Action.STOP, StopReason.MAX_ITERATIONS, "v1"),
+])
+def test_too_few_answers_decide_nothing(hist: list[ScoredIteration], action: Action, stop_reason: StopReason | None,
+                                        best: str) -> None:
+    policy = Policy(target=0.9, max_iterations=2 if len(hist) == 2 and hist[0].answered < 0.9 else 6, patience=2)
+    d = decide(hist, policy)
+    assert (d.action, d.stop_reason, d.best_version_id) == (action, stop_reason, best)
+    assert d.inconclusive is (hist[-1].answered < policy.min_answered)
+    assert not d.rollback
+    if d.inconclusive:
+        assert "inconclusive" in d.reason and d.stop_reason is not StopReason.CONVERGED
+
+
+def test_the_batch_before_an_inconclusive_iteration_is_judged_by_the_next_conclusive_one() -> None:
+    hist = [it(1, 0.6, applied=True), ans(2, 0.9, 0.4), it(3, 0.4)]
+    d = decide(hist, POLICY)
+    assert d.rollback and d.best_version_id == "v1" and "after iteration 1" in d.reason
+
+
+def test_inconclusive_iterations_never_count_as_best_or_as_stalling() -> None:
+    hist = [it(1, 0.5, applied=True), ans(2, 0.99, 0.3), ans(3, 0.99, 0.3), it(4, 0.6)]
+    d = decide(hist, POLICY)
+    assert d.action is Action.CONTINUE and d.best_version_id == "v4"
+
+
+def test_min_answered_is_configurable() -> None:
+    assert decide([ans(1, 0.95, 0.5)], Policy(min_answered=0.5)).stop_reason is StopReason.CONVERGED
+    assert decide([ans(1, 0.95, 0.99)], Policy(min_answered=1.0)).inconclusive
+
+
+def test_concurrent_edit_stop() -> None:
+    d = decide_concurrent_edit(decide([it(1, 0.3)], POLICY), "the batch could not be rebased")
+    assert d.action is Action.STOP and d.stop_reason is StopReason.CONCURRENT_EDIT and "rebased" in d.reason

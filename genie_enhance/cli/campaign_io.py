@@ -18,6 +18,7 @@ from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
 from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.summary import campaign_summary
 from genie_enhance.errors import ConfigError
+from genie_enhance.fileio import atomic_write
 from genie_enhance.llm import LLMSettings
 from genie_enhance.tracking.report import render_report
 
@@ -82,7 +83,8 @@ def print_iteration(outcome: IterationOutcome) -> None:
     invalid = len(outcome.batch.invalid) if outcome.batch else 0
     d = outcome.decision
     action = "rollback + " if d.rollback else ""
-    action += d.action.value + (f" ({d.stop_reason.value})" if d.stop_reason else "")
+    action += ("inconclusive, " if d.inconclusive else "") + d.action.value
+    action += f" ({d.stop_reason.value})" if d.stop_reason else ""
     err_console.print(
         f"iteration {outcome.iteration}: train {_fmt(s.get('train'))}  holdout {_fmt(s.get('holdout'))}  "
         f"all {_fmt(s.get('all'))}  |  fixes applied {applied}, invalid {invalid}  |  {action}", highlight=False,
@@ -103,7 +105,7 @@ def write_outputs(rt: Runtime, campaign_id: str, out: Path) -> dict[str, Any]:
     """The final config file, the HTML report, and the JSON summary."""
     paths = out_paths(out)
     space, _ = rt.backend.store.export()
-    paths["final_space"].write_bytes(canonical_bytes(space) + b"\n")
+    atomic_write(paths["final_space"], canonical_bytes(space) + b"\n")
     render_report(rt.tracking, campaign_id, paths["report"])
     return campaign_summary(rt, campaign_id, final_space=paths["final_space"], report=paths["report"])
 

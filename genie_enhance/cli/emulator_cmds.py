@@ -45,6 +45,8 @@ def emulator_command(
     seed: int = typer.Option(0, "--seed", help="Seed of the fault injection."),
     serving_upstream: str | None = typer.Option(None, "--serving-upstream", help="OpenAI-compatible base URL that "
                                                 "/serving-endpoints/chat/completions forwards to (no credentials sent)."),
+    propagation_s: float = typer.Option(0.0, "--propagation-s", min=0, help="Genie answers from the previous config "
+                                        "until this many seconds after a space update (as the service does)."),
 ) -> None:
     """Serve the Databricks API emulator until interrupted (Ctrl-C or SIGTERM)."""
     if not token:
@@ -58,7 +60,8 @@ def emulator_command(
         emulator, record = Emulator.for_space(
             warehouse, space, token=token, space_id=space_id, catalog=catalog, warehouse_id=warehouse_id,
             faults=faults, port=port,
-            options=EmulatorOptions(chunk_rows=chunk_rows, strict_sorting=strict_sorting, serving_upstream=serving_upstream),
+            options=EmulatorOptions(chunk_rows=chunk_rows, strict_sorting=strict_sorting, serving_upstream=serving_upstream,
+                                    propagation_s=propagation_s),
         )
     except ApiError as exc:
         _fail(f"{space}: the space is not accepted: {exc.message}")

@@ -58,10 +58,17 @@ def run(
     max_cost_usd: Optional[float] = typer.Option(None, "--max-cost-usd", min=0),
     max_wall_s: Optional[float] = typer.Option(None, "--max-wall-s", min=0),
     concurrency: int = typer.Option(8, "--concurrency", min=1),
+    min_answered: float = typer.Option(0.9, "--min-answered", min=0, max=1, help="share of holdout (and train) "
+                                       "questions that must be answered (not API errors) to decide; below it the "
+                                       "failed ones are asked again, then the iteration is inconclusive"),
     rate_per_minute: Optional[float] = typer.Option(
         None, "--rate-per-minute", min=0.1, help="Genie questions per minute (databricks default: 5 per workspace)"),
     profile: Optional[str] = ProfileOpt,
     poll_interval: float = PollOpt,
+    settle_s: float = typer.Option(30.0, "--settle-s", min=0, help="seconds scoring waits after an update of the "
+                                   "live space for it to take effect (databricks backend; local: 0)"),
+    settle_slow_s: float = typer.Option(90.0, "--settle-slow-s", min=0, help="the wait after an update that "
+                                        "changed entity matching, format assistance or value dictionaries"),
     llm: str = typer.Option("auto", "--llm", help="auto (when OPENAI_API_KEY is set), on, off"),
     genie_latency_ms: float = typer.Option(0, "--genie-latency-ms", min=0, help="offline Genie latency"),
     genie_noise: float = typer.Option(0.0, "--genie-noise", min=0, max=1, help="offline Genie noise"),
@@ -82,7 +89,8 @@ def run(
             space_key=space_key or _space_key(space, space_id), backend=backend, benchmarks=str(benchmarks),
             target=target, max_iterations=max_iterations, holdout=holdout, seed=seed, patience=patience,
             noise_tolerance=noise_tolerance, max_cost_usd=max_cost_usd, max_wall_s=max_wall_s,
-            concurrency=concurrency, rate_per_minute=rate_per_minute, use_llm=use_llm,
+            concurrency=concurrency, rate_per_minute=rate_per_minute, use_llm=use_llm, min_answered=min_answered,
+            settle_s=settle_s, settle_slow_s=settle_slow_s,
         )
         rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
                           warehouse_id=warehouse_id, catalog=catalog, genie_latency_ms=genie_latency_ms,

@@ -72,6 +72,9 @@ class Limits(_Strict):
     concurrency: int = Field(8, ge=1)
     rate_per_minute: float | None = Field(None, gt=0)
     max_fixes_per_iteration: int | None = Field(None, ge=1)
+    min_answered: float = Field(0.9, ge=0, le=1)  # share of questions answered (not API errors) to decide
+    settle_s: float = Field(30.0, ge=0)  # wait after a live update before scoring (databricks)
+    settle_slow_s: float = Field(90.0, ge=0)  # … after entity matching / format assistance / value dictionaries
 
 
 class SpaceConfig(_Strict):

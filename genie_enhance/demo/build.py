@@ -3,12 +3,11 @@ campaign, the working copy of the bare space it edits)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from genie_enhance.demo.space_configs import BARE_SPACE, TUNED_SPACE, demo_space_text
+from genie_enhance.fileio import atomic_write
 from genie_enhance.demo.warehouse import DEFAULT_SEED, build_demo_warehouse
 
 
@@ -25,13 +24,7 @@ class DemoFiles:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    atomic_write(path, text)
 
 
 DEMO_BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"  # the repository's demo benchmark files

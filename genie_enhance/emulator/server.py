@@ -1,6 +1,8 @@
 """The emulator's HTTP server: a `ThreadingHTTPServer` on 127.0.0.1 speaking the Databricks REST subset.
 
-Every API request needs `Authorization: Bearer <token>` (else 401, as the workspace answers). The token is
+Every API request needs `Authorization: Bearer <token>` (else 401, as the workspace answers), checked before the
+body is read; a `Content-Length` that is not a non-negative integer is a 400, one above 64 MiB a 413, and a
+request whose body was not read closes its connection. The token is
 compared in constant time and never logged: the request log keeps method, path, query and JSON body only, and
 the standard per-request log line goes to the `genie_enhance.emulator` logger at DEBUG without headers.
 """
@@ -31,6 +33,8 @@ from genie_enhance.space.model import SerializedSpace
 
 logger = logging.getLogger("genie_enhance.emulator")
 BIND_HOST = "127.0.0.1"
+MAX_BODY_BYTES = 64 * 1024 * 1024  # far above any serialized_space the service accepts
+BODY_TIMEOUT_S = 10.0  # a client that declares more bytes than it sends gets a 400, not a blocked handler
 
 
 class _Server(ThreadingHTTPServer):
@@ -70,6 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's session expects
     disable_nagle_algorithm = True  # headers and body go out in two writes; Nagle would add 40 ms to each reply
     server: _Server
+    _body_read = False
 
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
         self._handle("GET")
@@ -94,9 +99,9 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.monotonic()
         url = urlsplit(self.path)
         query = dict(parse_qsl(url.query))
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body: Any = None
         route_name = None
+        self._body_read = False
         try:
             found = match(method, url.path)
             if found is None:
@@ -107,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
             route_name = route.name
             if route.authenticated and not self._authorized():
                 raise ApiError(401, "UNAUTHENTICATED", "Invalid access token")
-            body = self._json(raw)
+            body = self._json(self._read_body())
             workspace = self.server.workspace
             failure = None
             if not route.admin:
@@ -123,6 +128,30 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.workspace.state.log(RequestRecord(method, url.path, query, body, status, route_name))
         self._send(status, payload, headers)
         logger.debug("%s %s -> %d (%.1f ms)", method, url.path, status, (time.monotonic() - started) * 1000)
+
+    def _read_body(self) -> bytes:
+        """The request body, read only after routing and auth: a declared length that is not a non-negative
+        integer is a 400, one above `MAX_BODY_BYTES` a 413, and a body that stops short times out as a 400."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            raise ApiError(411, "MALFORMED_REQUEST", "chunked request bodies are not supported; send Content-Length")
+        declared = (self.headers.get("Content-Length") or "0").strip()
+        if not declared.isdigit():
+            raise ApiError(400, "MALFORMED_REQUEST", f"invalid Content-Length {declared[:40]!r}")
+        length = int(declared)
+        if length > MAX_BODY_BYTES:
+            raise ApiError(413, "REQUEST_ENTITY_TOO_LARGE",
+                           f"request body of {length} bytes is larger than the limit of {MAX_BODY_BYTES} bytes")
+        self.connection.settimeout(BODY_TIMEOUT_S)  # read at call time (tests shorten it)
+        try:
+            raw = self.rfile.read(length)
+        except TimeoutError as exc:
+            raise ApiError(400, "MALFORMED_REQUEST", f"request body ended before its Content-Length {length}") from exc
+        finally:
+            self.connection.settimeout(None)
+        if len(raw) != length:
+            raise ApiError(400, "MALFORMED_REQUEST", f"request body ended before its Content-Length {length}")
+        self._body_read = True
+        return raw
 
     @staticmethod
     def _json(raw: bytes) -> dict[str, Any]:
@@ -141,6 +170,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if not self._body_read and (self.headers.get("Content-Length") or "0").strip() != "0":
+            self.close_connection = True  # the unread body would be taken for the next request
+            self.send_header("Connection", "close")
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()

@@ -1,7 +1,8 @@
 """The emulated workspace: Genie spaces, the Conversation API (answered by the offline Genie) and the Statement
 Execution API (run on the DuckDB file), with the fault decisions of `faults.py` applied by the routes.
 
-A question is answered when it is posted (so a later space edit does not change it) and its outcome is revealed
+A question is answered when it is posted (so a later space edit does not change it), from the config in effect:
+with `propagation_s`, the one before the last update until that long after it. Its outcome is revealed
 one status per poll: SUBMITTED → FETCHING_METADATA → ASKING_AI → EXECUTING_QUERY → COMPLETED/FAILED. Generated
 SQL is executed like Genie does; if it fails, the message ends FAILED with SQL_EXECUTION_EXCEPTION and keeps the
 query attachment.
@@ -38,10 +39,13 @@ class EmulatorOptions:
     strict_sorting: bool = True
     statement_pending_polls: int = 0  # polls a statement reports RUNNING before its result (≥ 1 for wait "0s")
     serving_upstream: str | None = None  # OpenAI-compatible base URL behind /serving-endpoints (see serving.py)
+    propagation_s: float = 0.0  # Genie answers from the previous config until this long after an update
 
     def __post_init__(self) -> None:
         if self.chunk_rows < 1 or self.genie_result_rows < 1 or self.statement_pending_polls < 0:
             raise ValueError("chunk_rows and genie_result_rows must be >= 1, statement_pending_polls >= 0")
+        if self.propagation_s < 0:
+            raise ValueError(f"propagation_s must be >= 0, got {self.propagation_s}")
 
 
 class EmulatedWorkspace:
@@ -55,7 +59,7 @@ class EmulatedWorkspace:
         self.state = EmulatorState()
         self.workspace_id = "1000000000000001"
         self._genies: dict[str, OfflineGenie] = {}
-        self.evals = EvalRuns(lambda space_id: self.space(space_id).space, self._genie, warehouse)
+        self.evals = EvalRuns(lambda space_id: self.space(space_id).answering(), self._genie, warehouse)
 
     # ------------------------------------------------------------------------------------------ spaces
     def add_space(self, space: SerializedSpace | str, *, space_id: str | None = None, title: str = "Emulated space") -> SpaceRecord:
@@ -87,7 +91,7 @@ class EmulatedWorkspace:
         with self.state.lock:
             record = self.space(space_id)
             edited = concurrent_edit(record.space, f"{space_id}:{record.writes}")
-            record.stored(space_to_json(edited, indent=None), edited)
+            record.stored(space_to_json(edited, indent=None), edited, propagation_s=self.options.propagation_s)
             return record
 
     def update_space(self, space_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -106,14 +110,14 @@ class EmulatedWorkspace:
             for name in _SPACE_FIELDS:
                 if body.get(name) is not None:
                     setattr(record, name, body[name])
-            record.stored(*(stored or (record.serialized_space, record.space)))
+            record.stored(*(stored or (record.serialized_space, record.space)), propagation_s=self.options.propagation_s)
             return record.to_api(include_serialized_space=True)
 
     def _genie(self, space_id: str) -> OfflineGenie:
         with self.state.lock:
             genie = self._genies.get(space_id)
             if genie is None:
-                genie = self._genies[space_id] = OfflineGenie(lambda: self.space(space_id).space, self.warehouse)
+                genie = self._genies[space_id] = OfflineGenie(lambda: self.space(space_id).answering(), self.warehouse)
             return genie
 
     # ------------------------------------------------------------------------------------------ conversations

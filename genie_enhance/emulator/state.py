@@ -50,13 +50,24 @@ class SpaceRecord:
     writes: int = 0
     create_time: str = field(default_factory=rfc3339)
     update_time: str = field(default_factory=rfc3339)
+    previous: SerializedSpace | None = None  # what Genie answers from until `settles_at` (propagation)
+    settles_at: float = 0.0  # monotonic seconds
 
-    def stored(self, serialized: str, space: SerializedSpace) -> None:
-        """Record a write: new content, new etag (even when the content did not change), new update time."""
+    def stored(self, serialized: str, space: SerializedSpace, *, propagation_s: float = 0.0) -> None:
+        """Record a write: new content, new etag (even when the content did not change), new update time. With
+        `propagation_s`, Genie keeps answering from the config it answered from until that long after."""
+        if propagation_s > 0 and self.writes > 0:
+            self.previous, self.settles_at = self.answering(), time.monotonic() + propagation_s
         self.serialized_space, self.space = serialized, space
         self.writes += 1
         self.etag = hashlib.sha256(f"{self.space_id}:{self.writes}:{serialized}".encode()).hexdigest()[:32]
         self.update_time = rfc3339()
+
+    def answering(self) -> SerializedSpace:
+        """The config Genie answers from now: the stored one once the last write has propagated."""
+        if self.previous is not None and time.monotonic() < self.settles_at:
+            return self.previous
+        return self.space
 
     def to_api(self, *, include_serialized_space: bool) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -12,10 +12,12 @@ from typing import Callable
 
 from genie_enhance.engine.iteration import IterationOutcome, apply_batch, run_iteration
 from genie_enhance.engine.leakage import check_final_space
-from genie_enhance.engine.policy import Action, best_iteration
+from genie_enhance.engine.policy import Action, best_iteration, conclusive
+from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import canonical_bytes, scored_points, write_version
+from genie_enhance.engine.steps import canonical_bytes, inconclusive_shares, scored_points, write_version
 from genie_enhance.errors import GenieEnhanceError
+from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import CampaignSpec, PendingApplyRecord
 
 BENCHMARK_WARNING = "benchmark_warning"  # event kind: something in the benchmark files was skipped or kept as metadata
@@ -48,6 +50,7 @@ def resume(rt: Runtime, campaign_id: str) -> None:
     iteration's rows so it is redone from the config it started with."""
     pending = rt.tracking.pending_apply(campaign_id)
     note: tuple[str, dict] | None = None
+    written: tuple[SerializedSpace, SerializedSpace] | None = None  # (before, after) of a restoring write
     if pending is not None:
         space, _ = rt.backend.store.export()
         outcome = pending.outcome(canonical_bytes(space))
@@ -57,13 +60,17 @@ def resume(rt: Runtime, campaign_id: str) -> None:
                    f"{outcome.replace('_', ' ')}")
         if outcome != "external":  # an outside edit since then wins: the redo snapshots it as `external`
             data["restored_version_id"] = _start_version(rt, campaign_id, pending)
-            write_version(rt, data["restored_version_id"])
+            restored, _ = write_version(rt, data["restored_version_id"])
             message += f"; restored the iteration's starting version {data['restored_version_id']}"
+            if canonical_bytes(restored) != canonical_bytes(space):
+                written = (space, restored)
         note = (message, data)
         rt.tracking.clear_pending_apply(campaign_id)
     dropped = rt.tracking.discard_incomplete(campaign_id)  # drops those iterations' events too: record after it
     if note is not None:
         rt.tracking.record_event(campaign_id, "resume", note[0], data=note[1])
+    if written is not None:
+        record_write(rt, campaign_id, None, *written, f"version {note[1]['restored_version_id']}")
     if dropped:
         rt.tracking.record_event(campaign_id, "resume", f"discarded incomplete iterations {dropped}",
                                  data={"iterations": dropped})
@@ -71,7 +78,11 @@ def resume(rt: Runtime, campaign_id: str) -> None:
 
 def _start_version(rt: Runtime, campaign_id: str, pending: PendingApplyRecord) -> str:
     """The config the interrupted iteration started from (its snapshot; it may have rolled back and then applied
-    a batch on top), or the write-ahead row's base when the iteration row is missing."""
+    a batch on top), or the write-ahead row's base when the iteration row is missing or the base is someone
+    else's edit the batch was rebased onto."""
+    external = {v.version_id for v in rt.tracking.versions(campaign_id) if v.source == "external"}
+    if pending.base_version_id in external:  # a batch rebased onto someone else's edit: keep their edit live
+        return pending.base_version_id
     started = rt.tracking.iteration(campaign_id, pending.iteration)
     if started is not None and not started.complete:
         return started.config_version_id
@@ -132,5 +143,6 @@ def finish(rt: Runtime, campaign_id: str) -> None:
     if not history:
         return
     check_final_space(rt, campaign_id)
-    best = best_iteration(scored_points(history))
+    points = scored_points(history, inconclusive_shares(rt, campaign_id))
+    best = best_iteration(conclusive(points, rt.settings.policy()) or points)
     rt.tracking.finish_campaign(campaign_id, history[-1].stop_reason or "stopped", best.version_id)

@@ -15,7 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from genie_enhance.engine.batch import Batch, build_batch
-from genie_enhance.engine.policy import Action, Decision, decide_no_fixes
+from genie_enhance.engine.policy import Action, Decision, decide_concurrent_edit, decide_no_fixes
+from genie_enhance.engine.propagation import record_write, wait_for_propagation
+from genie_enhance.engine.rebase import BatchNotRebased, adopt, rebased_batch, record_external
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.steps import Plan, Scored, Snapshot, canonical_bytes, plan, score, snapshot
 from genie_enhance.errors import ConcurrentEditError
@@ -94,7 +96,10 @@ def snapshot_step(rt: Runtime, campaign_id: str, iteration: int) -> IterationSta
 
 
 def score_step(rt: Runtime, state: IterationState) -> IterationState:
+    """Wait until the campaign's last write of the live space took effect, then score the config."""
     state.require("snapshot")
+    state.durations["settle"] = state.durations.get("settle", 0.0) + wait_for_propagation(
+        rt, state.campaign_id, state.iteration)
     with measured(rt, state, "score"):
         state.scored = score(rt, state.campaign_id, state.iteration, state.snapshot)
     return state
@@ -113,7 +118,7 @@ def validate_step(rt: Runtime, state: IterationState) -> IterationState:
     """Build the candidate config from the proposals, dropping every fix that fails validation."""
     state.require("planned", "decision")
     with measured(rt, state, "validate"):
-        if state.decision.action is Action.CONTINUE:
+        if state.decision.action is Action.CONTINUE and not state.decision.inconclusive:
             state.batch = build_batch(rt, state.planned.base_space, state.planned.proposals)
     return state
 
@@ -123,9 +128,14 @@ def apply_step(rt: Runtime, state: IterationState) -> IterationState:
     state.require("planned", "decision")
     with measured(rt, state, "apply"):
         if state.batch is not None:
-            state.applied_version_id = apply_batch(rt, state.campaign_id, state.iteration, state.planned, state.batch)
-            if state.applied_version_id is None:
-                state.decision = decide_no_fixes(state.decision)
+            try:
+                state.applied_version_id = apply_batch(rt, state.campaign_id, state.iteration, state.planned,
+                                                       state.batch)
+            except BatchNotRebased as exc:
+                state.decision = decide_concurrent_edit(state.decision, str(exc))
+            else:
+                if state.applied_version_id is None:
+                    state.decision = decide_no_fixes(state.decision)
     return state
 
 
@@ -165,22 +175,46 @@ def run_iteration(rt: Runtime, campaign_id: str, iteration: int) -> IterationOut
 
 # --------------------------------------------------------------------------------------------------- apply
 def apply_batch(rt: Runtime, campaign_id: str, iteration: int, planned: Plan, batch: Batch) -> str | None:
-    """Apply the accepted fixes as one update (etag-checked); returns the new version id, None if not applied."""
+    """Apply the accepted fixes as one update (etag-checked); returns the new version id, None if not applied.
+
+    When someone else edited the live space since it was exported, their edit is recorded (`external`) and the
+    batch is rebased onto it (re-validated, applied with the new etag; `batch` becomes the rebased one). Raises
+    `BatchNotRebased` when that fails: nothing of the batch was written."""
     ids = _fix_ids(rt, campaign_id, iteration, batch)
     if not batch.accepted:
         return None
-    data = canonical_bytes(batch.candidate)
-    version_id = rt.tracking.record_version(data, parent_id=planned.base_version_id, source="apply",
-                                            campaign_id=campaign_id, iteration=iteration, etag=None)
-    rt.tracking.write_pending_apply(campaign_id, iteration, planned.base_version_id, version_id, planned.base_etag)
     try:
-        rt.backend.store.update(batch.candidate, planned.base_etag)
+        return _write_batch(rt, campaign_id, iteration, planned.base_version_id, planned.base_etag, batch, ids)
     except ConcurrentEditError as exc:
         rt.tracking.clear_pending_apply(campaign_id, iteration)
-        rt.tracking.set_fix_status(ids["accepted"], "rejected", f"not applied: {exc}")
-        rt.tracking.record_event(campaign_id, "concurrent_edit", str(exc), iteration=iteration)
-        return None
+        rt.tracking.record_event(campaign_id, "concurrent_edit", f"{exc}; rebasing the batch onto the edit",
+                                 iteration=iteration)
+    human, etag, live = record_external(rt, campaign_id, iteration, planned.base_version_id)
+    adopt(batch, rebased_batch(rt, batch, live))
+    ids = _fix_ids(rt, campaign_id, iteration, batch)
+    why = None
+    if batch.accepted:
+        try:
+            return _write_batch(rt, campaign_id, iteration, human, etag, batch, ids)
+        except ConcurrentEditError as exc:
+            rt.tracking.clear_pending_apply(campaign_id, iteration)
+            why = f"the live space changed again while the batch was rebased onto version {human}: {exc}"
+    why = why or f"no fix of the batch applies on top of someone else's edit (version {human})"
+    rt.tracking.set_fix_status(ids["accepted"], "rejected", f"not applied: {why}")
+    rt.tracking.record_event(campaign_id, "concurrent_edit", why, iteration=iteration, data={"version_id": human})
+    raise BatchNotRebased(why)
+
+
+def _write_batch(rt: Runtime, campaign_id: str, iteration: int, base_version_id: str, base_etag: str, batch: Batch,
+                 ids: dict[str, list[str]]) -> str:
+    """Announce the write (write-ahead row), then put the candidate on the live space with `base_etag`."""
+    data = canonical_bytes(batch.candidate)
+    version_id = rt.tracking.record_version(data, parent_id=base_version_id, source="apply",
+                                            campaign_id=campaign_id, iteration=iteration, etag=None)
+    rt.tracking.write_pending_apply(campaign_id, iteration, base_version_id, version_id, base_etag)
+    rt.backend.store.update(batch.candidate, base_etag)
     rt.tracking.set_fix_status(ids["accepted"], "applied", "validated and applied")
+    record_write(rt, campaign_id, iteration, batch.base, batch.candidate, f"batch {version_id}")
     return version_id
 
 

@@ -17,6 +17,7 @@ class StopReason(str, Enum):
     MAX_ITERATIONS = "max_iterations"
     NO_FIXES = "no_fixes"
     BUDGET = "budget"
+    CONCURRENT_EDIT = "concurrent_edit"  # someone else edited the live space and the batch could not be rebased
 
 
 class Action(str, Enum):
@@ -34,6 +35,8 @@ class Policy(BaseModel):
     min_gain: float = Field(1e-9, ge=0, description="smallest objective/train increase that counts as a gain")
     max_cost_usd: float | None = Field(None, ge=0)
     max_wall_s: float | None = Field(None, ge=0)
+    min_answered: float = Field(0.9, ge=0, le=1, description="share of holdout (and train) questions that must "
+                                "be answered (not API errors) for an iteration to decide anything")
 
 
 class ScoredIteration(BaseModel):
@@ -46,6 +49,7 @@ class ScoredIteration(BaseModel):
     batch_applied: bool = False  # a batch was applied on top of this iteration's config
     cost_usd: float = 0.0
     wall_s: float = 0.0
+    answered: float = Field(1.0, ge=0, le=1, description="lowest share of answered questions (holdout, train)")
 
 
 class Decision(BaseModel):
@@ -55,6 +59,7 @@ class Decision(BaseModel):
     best_iteration: int
     best_version_id: str
     reason: str
+    inconclusive: bool = False  # too few answers: no keep, no rollback, no convergence; nothing new is proposed
 
 
 def _score(value: float | None) -> float:
@@ -94,34 +99,74 @@ def _iterations_without_gain(history: list[ScoredIteration], policy: Policy) -> 
     return stale
 
 
+def conclusive(history: list[ScoredIteration], policy: Policy) -> list[ScoredIteration]:
+    """The iterations whose scores rest on enough answers to compare, keep, roll back or converge on."""
+    return [h for h in history if h.answered >= policy.min_answered]
+
+
 def decide(history: list[ScoredIteration], policy: Policy) -> Decision:
-    """Decide after the last iteration of `history` was scored (before anything new is proposed)."""
+    """Decide after the last iteration of `history` was scored (before anything new is proposed).
+
+    Scores are compared only between conclusive iterations: an inconclusive one (too many API errors) is
+    skipped, so the batch applied before it is judged by the next conclusive iteration. Budgets and the
+    iteration cap count every iteration."""
     if not history:
         raise ValueError("decide() needs at least one scored iteration")
     last = history[-1]
-    best = best_iteration(history)
-    rollback = len(history) > 1 and history[-2].batch_applied and _is_harmful(history[-2], last, policy)
+    if last.answered < policy.min_answered:
+        return _inconclusive(history, policy)
+    scored = conclusive(history, policy)
+    best = best_iteration(scored)
+    rollback = len(scored) > 1 and scored[-2].batch_applied and _is_harmful(scored[-2], last, policy)
     current = best if rollback else last
     base = dict(rollback=rollback, best_iteration=best.iteration, best_version_id=best.version_id)
-    note = f"batch after iteration {history[-2].iteration} lowered the score; restoring iteration {best.iteration}. " if rollback else ""
+    note = f"batch after iteration {scored[-2].iteration} lowered the score; restoring iteration {best.iteration}. " if rollback else ""
 
     def stop(reason: StopReason, why: str) -> Decision:
         return Decision(action=Action.STOP, stop_reason=reason, reason=note + why, **base)
 
     if current.objective is not None and current.objective >= policy.target:
         return stop(StopReason.CONVERGED, f"objective {current.objective:.3f} ≥ target {policy.target:.3f}")
-    cost = sum(h.cost_usd for h in history)
-    wall = sum(h.wall_s for h in history)
-    if policy.max_cost_usd is not None and cost >= policy.max_cost_usd:
-        return stop(StopReason.BUDGET, f"cost ${cost:.4f} reached the cap ${policy.max_cost_usd:.4f}")
-    if policy.max_wall_s is not None and wall >= policy.max_wall_s:
-        return stop(StopReason.BUDGET, f"wall time {wall:.1f}s reached the cap {policy.max_wall_s:.1f}s")
-    if len(history) >= policy.max_iterations:
-        return stop(StopReason.MAX_ITERATIONS, f"{len(history)} of {policy.max_iterations} iterations done")
-    stale = _iterations_without_gain(history, policy)
+    limit = _limit_reached(history, policy)
+    if limit is not None:
+        return stop(*limit)
+    stale = _iterations_without_gain(scored, policy)
     if stale >= policy.patience:
         return stop(StopReason.STALLED, f"no gain for {stale} iterations (patience {policy.patience})")
     return Decision(action=Action.CONTINUE, reason=note + "score below target; propose the next batch", **base)
+
+
+def _inconclusive(history: list[ScoredIteration], policy: Policy) -> Decision:
+    """Too few answers to judge the last iteration: keep the live config as it is, unjudged, and score it again
+    next iteration (unless a budget or the iteration cap ends the campaign)."""
+    last = history[-1]
+    best = best_iteration(conclusive(history, policy) or history)
+    why = (f"inconclusive: only {last.answered:.0%} of the questions were answered (API errors; need "
+           f"{policy.min_answered:.0%}); no keep, no rollback, no convergence")
+    base = dict(best_iteration=best.iteration, best_version_id=best.version_id, inconclusive=True)
+    limit = _limit_reached(history, policy)
+    if limit is not None:
+        return Decision(action=Action.STOP, stop_reason=limit[0], reason=f"{why}; {limit[1]}", **base)
+    return Decision(action=Action.CONTINUE, reason=f"{why}; the same config is scored again next iteration", **base)
+
+
+def _limit_reached(history: list[ScoredIteration], policy: Policy) -> tuple[StopReason, str] | None:
+    """The budget or iteration cap that ends the campaign now, if any."""
+    cost = sum(h.cost_usd for h in history)
+    wall = sum(h.wall_s for h in history)
+    if policy.max_cost_usd is not None and cost >= policy.max_cost_usd:
+        return StopReason.BUDGET, f"cost ${cost:.4f} reached the cap ${policy.max_cost_usd:.4f}"
+    if policy.max_wall_s is not None and wall >= policy.max_wall_s:
+        return StopReason.BUDGET, f"wall time {wall:.1f}s reached the cap {policy.max_wall_s:.1f}s"
+    if len(history) >= policy.max_iterations:
+        return StopReason.MAX_ITERATIONS, f"{len(history)} of {policy.max_iterations} iterations done"
+    return None
+
+
+def decide_concurrent_edit(decision: Decision, why: str) -> Decision:
+    """Someone else edited the live space mid-iteration and the batch could not be rebased onto their edit."""
+    return decision.model_copy(update={"action": Action.STOP, "stop_reason": StopReason.CONCURRENT_EDIT,
+                                       "reason": f"{decision.reason}; {why}"})
 
 
 def decide_no_fixes(decision: Decision) -> Decision:

@@ -19,6 +19,7 @@ from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.steps import canonical_bytes, plan, score, snapshot
 from genie_enhance.engine.versions import config_diff
 from genie_enhance.errors import ConfigError, FixError
+from genie_enhance.fileio import atomic_write
 from genie_enhance.proposers.base import Proposal
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.space.fixes import parse_fix
@@ -49,7 +50,7 @@ def dry_run(rt: Runtime, proposal_path: Path) -> dict[str, Any]:
         "diff": config_diff(canonical_bytes(planned.base_space), canonical_bytes(batch.candidate)),
     }
     proposal_path.parent.mkdir(parents=True, exist_ok=True)
-    proposal_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic_write(proposal_path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     rt.tracking.complete_iteration(campaign_id, 1, IterationSummary(
         score_train=scored.report.score.get("train"), score_holdout=scored.report.score.get("holdout"),
         score_all=scored.report.score.get("all"), objective=scored.objective, counts=scored.report.counts,

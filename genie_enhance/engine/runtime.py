@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from genie_enhance.backends.protocols import Genie, SpaceStore, Warehouse
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, BenchmarkWarning, split_benchmarks
 from genie_enhance.engine.policy import Policy
+from genie_enhance.engine.propagation import Settler
 from genie_enhance.scoring.runner import ExpectedCache
 from genie_enhance.scoring.verdicts import CompareOptions
 from genie_enhance.errors import GenieEnhanceError
@@ -43,11 +44,15 @@ class CampaignSettings(BaseModel):
     extra_columns: Literal["fail", "allow"] = "fail"
     max_fixes_per_iteration: int | None = Field(None, ge=1)
     use_llm: bool = False
+    min_answered: float = Field(0.9, ge=0, le=1)  # share of holdout and train questions answered to decide
+    settle_s: float = Field(30.0, ge=0)  # wait after a live update before scoring (databricks backend)
+    settle_slow_s: float = Field(90.0, ge=0)  # … after entity matching / format assistance / value dictionaries
 
     def policy(self) -> Policy:
         return Policy(
             target=self.target, max_iterations=self.max_iterations, patience=self.patience,
             noise_tolerance=self.noise_tolerance, max_cost_usd=self.max_cost_usd, max_wall_s=self.max_wall_s,
+            min_answered=self.min_answered,
         )
 
     def compare_options(self) -> CompareOptions:
@@ -108,6 +113,7 @@ class Runtime:
     current: dict[str, Any] = field(default_factory=dict)  # campaign/iteration the LLM call hook attributes to
     entity_values: list[str] | None = None  # the leakage guard's entity values, read once per runtime
     benchmark_warnings: list[BenchmarkWarning] = field(default_factory=list)
+    settler: Settler = field(default_factory=Settler)  # clock and sleep of propagation waits (tests inject)
 
     @property
     def split(self) -> BenchmarkSplit:

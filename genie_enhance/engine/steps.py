@@ -11,8 +11,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from genie_enhance.benchmarks import Benchmark
 from genie_enhance.diagnosis import Diagnosis, diagnose_all
+from genie_enhance.engine.answered import INCONCLUSIVE, REASKED, answered_share, merge_reasked, service_failures
 from genie_enhance.engine.policy import Action, Decision, ScoredIteration, decide
+from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.proposing import propose
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.errors import ConcurrentEditError
@@ -97,14 +100,27 @@ def objective_of(score: dict[str, float | None], has_holdout: bool) -> float | N
 
 
 def score(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot) -> Scored:
-    """Ask every benchmark question, compare, diagnose the failures and record it all."""
+    """Ask every benchmark question, compare, diagnose the failures and record it all. When fewer than
+    `min_answered` of the questions were answered, the ones that failed with API errors are asked once more."""
     split = rt.split
-    report = score_benchmarks(
-        rt.benchmarks, rt.backend.genie, rt.backend.warehouse, split=split,
-        concurrency=rt.settings.concurrency, rate_per_minute=rt.settings.rate_per_minute,
-        options=rt.settings.compare_options(), expected_cache=rt.expected_cache,
-        config_version=snap.version_id, progress=rt.progress,
-    )
+
+    def ask(benchmarks: list[Benchmark]) -> ScoreReport:
+        return score_benchmarks(
+            benchmarks, rt.backend.genie, rt.backend.warehouse, split=split,
+            concurrency=rt.settings.concurrency, rate_per_minute=rt.settings.rate_per_minute,
+            options=rt.settings.compare_options(), expected_cache=rt.expected_cache,
+            config_version=snap.version_id, progress=rt.progress,
+        )
+
+    report = ask(rt.benchmarks)
+    failed = service_failures(report)
+    if failed and answered_share(report.questions) < rt.settings.min_answered:
+        ids = {q.id for q in failed}
+        report = merge_reasked(report, ask([b for b in rt.benchmarks if b.id in ids]))
+        still = len(service_failures(report))
+        rt.tracking.record_event(campaign_id, REASKED, f"asked the {len(ids)} questions that failed with API "
+                                 f"errors again; {len(ids) - still} answered now", iteration=iteration,
+                                 data={"asked": len(ids), "still_failed": still})
     diagnoses = diagnose_all(report.questions, rt.catalog, snap.space)
     rt.tracking.record_results(campaign_id, iteration, report.questions, diagnoses)
     return Scored(report, diagnoses, objective_of(report.score, bool(split.holdout)))
@@ -121,19 +137,26 @@ class Plan:
     rejected: list[tuple[Any, str]] = field(default_factory=list)
 
 
-def scored_points(history: list[IterationRecord]) -> list[ScoredIteration]:
-    """Completed iterations as the policy sees them."""
+def scored_points(history: list[IterationRecord], answered: dict[int, float] | None = None) -> list[ScoredIteration]:
+    """Completed iterations as the policy sees them (`answered`: the share of the inconclusive ones)."""
+    answered = answered or {}
     return [
         ScoredIteration(iteration=h.iteration, version_id=h.config_version_id, objective=h.objective,
                         train=h.score_train, batch_applied=h.applied_version_id is not None,
-                        cost_usd=h.cost_usd, wall_s=h.wall_s)
+                        cost_usd=h.cost_usd, wall_s=h.wall_s, answered=answered.get(h.iteration, 1.0))
         for h in history
     ]
 
 
+def inconclusive_shares(rt: Runtime, campaign_id: str) -> dict[int, float]:
+    """Iteration → answered share, for the iterations decided `inconclusive` (from their events)."""
+    return {e.iteration: float(e.data["answered"]) for e in rt.tracking.events(campaign_id)
+            if e.kind == INCONCLUSIVE and e.iteration is not None}
+
+
 def _scored_history(rt: Runtime, campaign_id: str, current: ScoredIteration) -> list[ScoredIteration]:
     earlier = [h for h in rt.tracking.history(campaign_id) if h.iteration < current.iteration]
-    return [*scored_points(earlier), current]
+    return [*scored_points(earlier, inconclusive_shares(rt, campaign_id)), current]
 
 
 def _measure_previous_batch(rt: Runtime, campaign_id: str, history: list[ScoredIteration], decision: Decision) -> None:
@@ -164,6 +187,8 @@ def _rollback(
                                iteration=iteration, etag=new_etag)
     rt.tracking.record_event(campaign_id, "rollback", decision.reason, iteration=iteration,
                              data={"restored_version_id": decision.best_version_id})
+    if canonical_bytes(restored) != snap.data:
+        record_write(rt, campaign_id, iteration, snap.space, restored, f"rollback to {best}")
     return restored, new_etag
 
 
@@ -189,10 +214,14 @@ def train_failures(pairs: list[tuple[QuestionResult, Diagnosis | None]]) -> list
 def plan(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot, scored: Scored) -> Plan:
     """Decide (keep / roll back / stop) from the history, then propose the next batch from train failures."""
     current = ScoredIteration(iteration=iteration, version_id=snap.version_id, objective=scored.objective,
-                              train=scored.report.score.get("train"))
+                              train=scored.report.score.get("train"), answered=answered_share(scored.report.questions))
     history = _scored_history(rt, campaign_id, current)
     decision = decide(history, rt.settings.policy())
-    _measure_previous_batch(rt, campaign_id, history, decision)
+    if decision.inconclusive:  # nothing is judged, kept, reverted or proposed on too few answers
+        rt.tracking.record_event(campaign_id, INCONCLUSIVE, decision.reason, iteration=iteration,
+                                 data={"answered": current.answered, "api_errors": scored.report.counts["api_errors"]})
+        return Plan(decision, snap.space, snap.etag, snap.version_id)
+    _measure_previous_batch(rt, campaign_id, [h for h in history if h.answered >= rt.settings.min_answered], decision)
     space, etag, version = snap.space, snap.etag, snap.version_id
     pairs = [(r, scored.diagnoses.get(r.id)) for r in scored.report.questions]
     if decision.rollback:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
+from genie_enhance.fileio import atomic_write
 from genie_enhance.llm.records import utc_now
 
 log = logging.getLogger(__name__)
@@ -72,14 +71,7 @@ class ResponseCache:
         if path is None:
             return
         entry = {"key": key, "model": model, "schema": schema_name, "content": content, "stored_at": utc_now().isoformat()}
-        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entry, handle, ensure_ascii=False, indent=1)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, json.dumps(entry, ensure_ascii=False, indent=1))
 
     def discard(self, key: str) -> None:
         """Forget an entry (used when cached text no longer validates against its schema)."""

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from genie_enhance.errors import SpaceFormatError
+from genie_enhance.fileio import atomic_write
 from genie_enhance.space.model import SerializedSpace, SpaceExport
 
 
@@ -93,4 +94,4 @@ def load_space(path: str | Path) -> SerializedSpace:
 
 
 def write_space(path: str | Path, space: SerializedSpace) -> None:
-    Path(path).write_text(space_to_json(space) + "\n", encoding="utf-8")
+    atomic_write(path, space_to_json(space) + "\n")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import tempfile
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from genie_enhance.fileio import atomic_write
 from genie_enhance.tracking.report import GridCell, GridRow, ReportData, build_report_data
 from genie_enhance.tracking.report_charts import category_chart, score_chart
 from genie_enhance.tracking.store import TrackingStore
@@ -123,15 +122,7 @@ def render_html(data: ReportData) -> str:
 def _write_atomically(path: Path, text: str) -> None:
     """Readers never see a half-written report (the CLI and a Dagster asset may both regenerate it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text, mode=0o644)
 
 
 def render_report(store: TrackingStore, campaign_id: str, out_path: str | Path) -> Path:

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from genie_enhance.errors import ConcurrentEditError
+from genie_enhance.fileio import atomic_write
 from genie_enhance.space.io import SpaceDocument, parse_document
 from genie_enhance.space.model import SerializedSpace
 
@@ -144,15 +143,5 @@ class FileSpaceStore:
 
 def _atomic_write(target: Path, data: bytes, *, mode_from: Path | None = None) -> None:
     """Write a temp file next to `target`, fsync it, and `os.replace` it over `target` (readers never see a half)."""
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode_from is not None and mode_from.exists():
-            os.chmod(tmp_name, stat.S_IMODE(mode_from.stat().st_mode))
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    mode = stat.S_IMODE(mode_from.stat().st_mode) if mode_from is not None and mode_from.exists() else None
+    atomic_write(target, data, mode=mode, fsync=True)
