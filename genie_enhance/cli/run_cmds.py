@@ -160,8 +160,11 @@ def rollback(
     """Restore a recorded config version's exact bytes on the live space."""
     with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile) as rt:
         latest = rt.tracking.latest_campaign(rt.settings.space_key)
-        etag = rollback_to(rt, to, latest.campaign_id if latest else None)
-    console.print(f"restored version {to} (etag {etag})")
+        restored = rollback_to(rt, to, latest.campaign_id if latest else None)
+    if restored.external_version_id:
+        console.print(f"recorded the live space's unrecorded changes as version {restored.external_version_id} "
+                      f"(restore them with `rollback --to {restored.external_version_id}`)", highlight=False)
+    console.print(f"restored version {to} (etag {restored.etag})", highlight=False)
 
 
 @app.command("apply")
@@ -182,6 +185,9 @@ def apply_cmd(
     if as_json:
         print(json.dumps(outcome))
         return
+    if outcome.get("external_version"):
+        console.print(f"recorded the live space's unrecorded changes as version {outcome['external_version']}",
+                      highlight=False)
     for line in outcome["applied"]:
         console.print(f"[green]applied[/] {line}")
     for item in outcome["invalid"]:

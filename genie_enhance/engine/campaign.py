@@ -57,7 +57,7 @@ def resume(rt: Runtime, campaign_id: str) -> None:
                    f"{outcome.replace('_', ' ')}")
         if outcome != "external":  # an outside edit since then wins: the redo snapshots it as `external`
             data["restored_version_id"] = _start_version(rt, campaign_id, pending)
-            write_version(rt, data["restored_version_id"])
+            write_version(rt, data["restored_version_id"], campaign_id)
             message += f"; restored the iteration's starting version {data['restored_version_id']}"
         note = (message, data)
         rt.tracking.clear_pending_apply(campaign_id)
