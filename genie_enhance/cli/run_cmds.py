@@ -36,6 +36,7 @@ SpaceIdOpt = typer.Option(None, "--space-id", help="Genie space id (databricks b
 WarehouseIdOpt = typer.Option(None, "--warehouse-id", help="SQL warehouse id (databricks backend)")
 ProfileOpt = typer.Option(None, "--profile", help="Databricks config profile (default: DATABRICKS_* variables, "
                           "then the DEFAULT profile)")
+SpaceKeyOpt = typer.Option(None, "--space-key", help="name of the space in the tracking store (as `run --space-key`)")
 PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="seconds between status polls of a Genie message "
                        "or SQL statement (databricks backend; backs off from here)")
 
@@ -129,11 +130,26 @@ def diff(
     old: str = typer.Argument(..., help="version id (from the tracking store) or a space JSON file"),
     new: str = typer.Argument(..., help="version id or a space JSON file"),
     out: Path = OutOpt,
+    space_key: Optional[str] = typer.Option(None, "--space-key", help="refuse version ids of any other space"),
 ) -> None:
-    """Show what changed between two config versions."""
+    """Show what changed between two config versions (of one space)."""
     store = TrackingStore(out_paths(out)["tracking"])
+    _same_space(store, [ref for ref in (old, new) if not Path(ref).is_file()], space_key)
     text = config_diff(_version_bytes(store, old), _version_bytes(store, new), old_name=old, new_name=new)
     console.print(text or "no differences", highlight=False, markup=False, soft_wrap=True)  # never re-wrap a diff
+
+
+def _same_space(store: TrackingStore, version_ids: list[str], space_key: str | None) -> None:
+    """Refuse a version id recorded only for another space than `space_key` (or than the other id's)."""
+    owners = {v: set(store.version_spaces(v)) for v in version_ids}
+    for version_id, spaces in owners.items():
+        if space_key and spaces and space_key not in spaces:
+            fail(GenieEnhanceError(f"version {version_id} belongs to space {', '.join(sorted(spaces))}, "
+                                   f"not {space_key!r}"))
+    known = [spaces for spaces in owners.values() if spaces]
+    if len(known) == 2 and not known[0] & known[1]:
+        fail(GenieEnhanceError(f"versions {' and '.join(owners)} belong to different spaces "
+                               f"({', '.join(sorted(known[0]))} / {', '.join(sorted(known[1]))})"))
 
 
 def _version_bytes(store: TrackingStore, ref: str) -> bytes:
@@ -156,9 +172,11 @@ def rollback(
     warehouse_id: Optional[str] = WarehouseIdOpt,
     profile: Optional[str] = ProfileOpt,
     out: Path = OutOpt,
+    space_key: Optional[str] = SpaceKeyOpt,
 ) -> None:
-    """Restore a recorded config version's exact bytes on the live space."""
-    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile) as rt:
+    """Restore a recorded config version's exact bytes on the live space (validated; the live bytes are recorded
+    first when no version of the space has them, and the output names that version)."""
+    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile, space_key) as rt:
         latest = rt.tracking.latest_campaign(rt.settings.space_key)
         restored = rollback_to(rt, to, latest.campaign_id if latest else None)
     if restored.external_version_id:
@@ -178,9 +196,10 @@ def apply_cmd(
     profile: Optional[str] = ProfileOpt,
     out: Path = OutOpt,
     as_json: bool = typer.Option(False, "--json"),
+    space_key: Optional[str] = SpaceKeyOpt,
 ) -> None:
     """Re-validate a reviewed proposal against the live config and etag, then apply it as one batch."""
-    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile) as rt:
+    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile, space_key) as rt:
         outcome = apply_proposal(rt, proposal)
     if as_json:
         print(json.dumps(outcome))
@@ -198,9 +217,11 @@ def apply_cmd(
 
 @contextmanager
 def _admin_runtime(backend: str, warehouse: Path | None, space: Path | None, space_id: str | None,
-                   warehouse_id: str | None, out: Path, profile: str | None = None) -> Iterator[Runtime]:
+                   warehouse_id: str | None, out: Path, profile: str | None = None,
+                   space_key: str | None = None) -> Iterator[Runtime]:
     """The live space of a one-off admin command (no benchmarks): errors become one clear line, and it is closed."""
-    settings = CampaignSettings(space_key=_space_key(space, space_id), backend=backend, benchmarks="", holdout=0)
+    settings = CampaignSettings(space_key=space_key or _space_key(space, space_id), backend=backend, benchmarks="",
+                                holdout=0)
     try:
         rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
                           warehouse_id=warehouse_id, benchmarks_required=False, profile=profile)
