@@ -37,6 +37,10 @@ WarehouseIdOpt = typer.Option(None, "--warehouse-id", help="SQL warehouse id (da
 ProfileOpt = typer.Option(None, "--profile", help="Databricks config profile (default: DATABRICKS_* variables, "
                           "then the DEFAULT profile)")
 SpaceKeyOpt = typer.Option(None, "--space-key", help="name of the space in the tracking store (as `run --space-key`)")
+SupersedeOpt = typer.Option(False, "--supersede", help="with a new campaign: mark the space's running campaign "
+                            "failed (superseded) instead of refusing")
+WaitLeaseOpt = typer.Option(None, "--wait-for-lease", min=0, metavar="SECONDS", help="when another driver runs this "
+                            "space's campaign, wait up to SECONDS for it instead of refusing")
 PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="seconds between status polls of a Genie message "
                        "or SQL statement (databricks backend; backs off from here)")
 
@@ -69,6 +73,8 @@ def run(
     space_key: Optional[str] = typer.Option(None, "--space-key", help="name of the space in the tracking store"),
     out: Path = OutOpt,
     new_campaign: bool = typer.Option(False, "--new-campaign", help="start over instead of resuming"),
+    supersede: bool = SupersedeOpt,
+    wait_for_lease: Optional[float] = WaitLeaseOpt,
     dry: bool = typer.Option(False, "--dry-run", help="score, propose, validate; write a proposal; apply nothing"),
     native_eval: bool = typer.Option(False, "--native-eval", help="after the campaign, also grade the final config "
                                      "with Genie's own benchmark evaluation (databricks; benchmarks in the space)"),
@@ -98,7 +104,8 @@ def run(
                       "rejected": len(document["rejected"]), "scores": document["scores"]}
             console.print_json(json.dumps(result)) if not as_json else print(json.dumps(result))
             return
-        summary = execute_campaign(rt, out, new=new_campaign, as_json=as_json)
+        summary = execute_campaign(rt, out, new=new_campaign, as_json=as_json, wait_for_lease=wait_for_lease,
+                                   supersede=supersede)
         if native_eval:
             summary["native_eval"] = native_for_campaign(rt, summary["campaign"], rt.backend.closer.native_eval)
     except GenieEnhanceError as exc:
