@@ -107,12 +107,14 @@ def start(world: dict, args: list[str], **env: str) -> subprocess.Popen:
                             cwd=world["root"])
 
 
-def wait_for_holder(out: Path, prefix: str = "", timeout_s: float = 60) -> str:
+def wait_for_holder(out: Path, prefix: str = "", timeout_s: float = 60, *, campaign: bool = False) -> str:
+    """The owner of the space's lease once a holder (whose name starts with `prefix`) has it — and, with
+    `campaign`, once it names the campaign it drives."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if (out / "tracking.duckdb").exists():
             lease = TrackingStore(out / "tracking.duckdb").lease("sales")
-            if lease is not None and lease.holder.startswith(prefix):
+            if lease is not None and lease.holder.startswith(prefix) and (lease.campaign_id or not campaign):
                 return lease.owner
         time.sleep(0.1)
     raise AssertionError(f"no lease appeared in {out}")
@@ -197,21 +199,18 @@ def test_dagster_iteration_run_is_refused_while_a_cli_run_drives(world: dict) ->
 
     space, out = case(world, "sensor-vs-cli")
     cli = start(world, run_args(world, space, out, latency_ms=2500))
-    wait_for_holder(out)
-    store = TrackingStore(out / "tracking.duckdb")
-    deadline = time.monotonic() + 30
-    while store.lease("sales").campaign_id is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    campaign_id = store.lease("sales").campaign_id
+    wait_for_holder(out, campaign=True)
+    campaign_id = TrackingStore(out / "tracking.duckdb").lease("sales").campaign_id
     settings = CampaignSettings(space_key="sales", benchmarks=str(world["benchmarks"]), max_iterations=2)
     rt = open_runtime(settings, out, warehouse=world["warehouse"], space=space, space_id=None, warehouse_id=None)
     try:
         with open_instance(world["root"] / "dagster_home-test") as instance:
-            with pytest.raises(dg.DagsterExecutionStepExecutionError) as refused:
+            with pytest.raises(LeaseHeldError, match=f"campaign {campaign_id} is being run by .*:{cli.pid} \\(run\\)"):
                 JobIterationRunner(rt, instance)(rt, campaign_id, 1)  # the sensor's run of iteration 1
+            runs = instance.get_runs(dg.RunsFilter(job_name="enhancement_iteration"))
+            assert [r.status for r in runs] == [dg.DagsterRunStatus.FAILURE]
     finally:
         rt.close()
-    assert f"campaign {campaign_id} is being run by" in str(refused.value.__cause__)
     code, _, err = finish(cli)
     assert code == 0, err
     assert_one_consistent_campaign(out, space)
@@ -252,10 +251,10 @@ def test_cli_run_is_refused_while_a_dagster_iteration_run_drives(world: dict) ->
     assert [h.iteration for h in store.history(campaign_id)] == [1] and store.lease("sales") is None
 
 
-def test_new_campaign_and_demo_next_to_a_running_campaign_refuse_unless_superseding(world: dict) -> None:
+def test_new_campaign_next_to_a_running_campaign_refuses_unless_superseding(world: dict) -> None:
     space, out = case(world, "supersede")
     killed = start(world, run_args(world, space, out, latency_ms=4000), GENIE_ENHANCE_LEASE_TTL_S="1")
-    wait_for_holder(out)
+    wait_for_holder(out, campaign=True)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
     time.sleep(1.2)  # its lease expired; its campaign is still `running`
