@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -64,6 +65,19 @@ def test_a_second_holder_is_refused_until_the_lease_expires(tmp_path: Path) -> N
         a.check()  # the old holder stops instead of writing over the new one
     b.release()
     assert store.lease("sales") is None
+
+
+def test_a_dead_process_of_this_host_loses_its_lease_at_once(tmp_path: Path) -> None:
+    store, clock = TrackingStore(tmp_path / "t.duckdb"), Clock()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    DriverLease(store, "sales", "run", holder=f"{socket.gethostname()}:{gone.pid}", ttl_s=600, clock=clock).acquire()
+    assert DriverLease(store, "sales", "run", holder="me:2", ttl_s=600, clock=clock).acquire().holder == "me:2"
+    alive = DriverLease(store, "other", "run", ttl_s=600, clock=clock)  # this very process: alive
+    alive.acquire()
+    with pytest.raises(LeaseHeldError):
+        DriverLease(store, "other", "run", holder="me:2", ttl_s=600, clock=clock).acquire()
+    alive.release()
 
 
 def test_waiting_for_the_lease_takes_it_once_it_expires(tmp_path: Path) -> None:

@@ -3,8 +3,9 @@
 Why: two drivers on one space (two `run`s, or the sensor's run and a CLI run) would both run iteration 1 and
 apply batches over each other, leaving a store that contradicts the live space. The lease names its owner (host,
 pid, command) so the refusal says who holds it; a heartbeat thread renews it during long steps; a killed holder
-stops renewing, and its lease is taken over once it expires. Inside one process the lease is re-entrant: the
-CLI runs the Dagster iteration job in-process under its own lease.
+stops renewing, and its lease is taken over once it expires — at once when it was a process of this host that no
+longer exists. Inside one process the lease is re-entrant: the CLI runs the Dagster iteration job in-process
+under its own lease.
 """
 
 from __future__ import annotations
@@ -46,6 +47,21 @@ def process_identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _is_dead_process(holder: str) -> bool:
+    """A holder that is a process of this host that no longer exists (killed): its lease need not expire first.
+    Holders of other hosts, and Dagster iteration runs, are only ever taken over after expiry."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def refusal(lease: LeaseRecord) -> str:
     """The one line a refused driver prints."""
     what = f"campaign {lease.campaign_id}" if lease.campaign_id else f"a campaign of space {lease.space_key}"
@@ -77,6 +93,10 @@ class DriverLease:
         while True:
             taken, lease = self.store.take_lease(self.space_key, self.holder, self.owner, now=self.clock(),
                                                  ttl_s=self.ttl_s, campaign_id=campaign_id)
+            if not taken and _is_dead_process(lease.holder):
+                taken, lease = self.store.take_lease(self.space_key, self.holder, self.owner, now=self.clock(),
+                                                     ttl_s=self.ttl_s, campaign_id=campaign_id,
+                                                     dead_holder=lease.holder)
             if taken:
                 with _HELD_LOCK:
                     _HELD[self._key] = self.holder

@@ -40,15 +40,17 @@ class StoreLeases:
         return LeaseRecord(*row) if row else None
 
     def take_lease(self, space_key: str, holder: str, owner: str, *, now: datetime, ttl_s: float,
-                   campaign_id: str | None = None) -> tuple[bool, LeaseRecord]:
-        """Take (or renew) the lease when it is free, expired or already `holder`'s; returns (taken, the lease
-        now in force). Renewing keeps `acquired_at`, and the campaign id when none is given."""
+                   campaign_id: str | None = None, dead_holder: str | None = None) -> tuple[bool, LeaseRecord]:
+        """Take (or renew) the lease when it is free, expired, already `holder`'s, or `dead_holder`'s (known dead);
+        returns (taken, the lease now in force). Renewing keeps `acquired_at`, and the campaign id when none is
+        given."""
         now = to_db(now)
         expires = now + timedelta(seconds=ttl_s)
         with self._db.transaction() as conn:
             row = conn.execute(f"SELECT {_COLUMNS} FROM driver_leases WHERE space_key = ?", [space_key]).fetchone()
             current = LeaseRecord(*row) if row else None
-            if current is not None and current.holder != holder and current.expires_at > now:
+            if (current is not None and current.holder not in (holder, dead_holder)
+                    and current.expires_at > now):
                 return False, current
             mine = current is not None and current.holder == holder
             taken = LeaseRecord(space_key, campaign_id or (current.campaign_id if mine else None), owner, holder,
