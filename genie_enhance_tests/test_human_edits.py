@@ -155,8 +155,7 @@ def test_rollback_refuses_an_invalid_version(world: dict) -> None:
     out, space = world["root"] / "out-invalid", world["root"] / "invalid_space.json"
     shutil.copy(world["bare"], space)
     local = ["--backend", "local", "--warehouse", str(world["warehouse"]), "--space", str(space)]
-    ran = invoke(world, ["run", *local, "--benchmarks", str(world["benchmarks"]), "--out", str(out), *FAST,
-                         "--max-iterations", "1"])
+    ran = invoke(world, ["run", *local, "--benchmarks", str(world["benchmarks"]), "--out", str(out), *FAST])
     assert ran.exit_code == 0, ran.stderr
     broken = load_space(space).model_copy(deep=True)
     broken.data_sources.tables[0].identifier = "main.nowhere.no_such_table"

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any, TypeVar
 
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.tracking import TrackingStore
@@ -26,6 +27,7 @@ from genie_enhance.tracking.timeutil import utc_now
 DEFAULT_TTL_S = 60.0
 TTL_ENV = "GENIE_ENHANCE_LEASE_TTL_S"  # shorter leases for tests that kill a holder
 WAIT_POLL_S = 0.25
+R = TypeVar("R")
 
 _HELD: dict[tuple[str, str], str] = {}  # (store path, space key) → holder, for leases this process holds
 _HELD_LOCK = threading.Lock()
@@ -188,9 +190,9 @@ def iteration_step(store: TrackingStore, space_key: str, campaign_id: str, parti
         lease.forget()  # the next step may run in another process: it takes the lease by holder
 
 
-def guarded(lease: DriverLease, run_one: Callable[[object, str, int], object]) -> Callable[[object, str, int], object]:
+def guarded(lease: DriverLease, run_one: Callable[[Any, str, int], R]) -> Callable[[Any, str, int], R]:
     """`run_one` that first names the campaign in the lease (so a refusal says which) and stops if it was lost."""
-    def run(rt: object, campaign_id: str, iteration: int) -> object:
+    def run(rt: Any, campaign_id: str, iteration: int) -> R:
         lease.check()
         lease.renew(campaign_id)
         lease.check()

@@ -22,7 +22,7 @@ from genie_enhance.errors import ConfigError, FixError
 from genie_enhance.proposers.base import Proposal
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.space.fixes import parse_fix
-from genie_enhance.tracking import IterationSummary, version_id_for
+from genie_enhance.tracking import IterationSummary
 
 PROPOSAL_FORMAT = "genie-enhance-proposal/1"
 
