@@ -14,6 +14,8 @@ from genie_enhance.cli.app import console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
 from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
 from genie_enhance.engine.campaign import IterationOutcome
+from genie_enhance.engine.launch import supersede_or_refuse
+from genie_enhance.engine.lease import driving
 from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
 from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.summary import campaign_summary
@@ -91,14 +93,22 @@ def print_iteration(outcome: IterationOutcome) -> None:
         soft_wrap=True)
 
 
-def execute_campaign(rt: Runtime, out: Path, *, new: bool = False, as_json: bool = False) -> dict[str, Any]:
+def execute_campaign(rt: Runtime, out: Path, *, new: bool = False, as_json: bool = False, command: str = "run",
+                     wait_for_lease: float | None = None, supersede: bool = False) -> dict[str, Any]:
     """Run (or resume) the campaign until the policy stops it — each iteration as the Dagster iteration job — then
     write the final config and the report; returns the JSON summary. `run` and `demo` both go through here, so the
-    demo shows exactly what `run` does. Progress lines go to stderr unless `as_json`."""
+    demo shows exactly what `run` does. Progress lines go to stderr unless `as_json`.
+
+    All of it under the space's driver lease (waiting up to `wait_for_lease` s for another driver); a new
+    campaign on a space with a running one is refused unless `supersede`."""
     from genie_enhance.defs.local_run import run_campaign_in_dagster  # imports Dagster only when a campaign runs
 
-    campaign_id = run_campaign_in_dagster(rt, new=new, on_iteration=None if as_json else print_iteration)
-    return write_outputs(rt, campaign_id, out)
+    with driving(rt.tracking, rt.settings.space_key, command, wait_s=wait_for_lease) as lease:
+        if new:
+            supersede_or_refuse(rt.tracking, rt.settings.space_key, supersede, hint="pass --supersede")
+        campaign_id = run_campaign_in_dagster(rt, new=new, on_iteration=None if as_json else print_iteration,
+                                              lease=lease)
+        return write_outputs(rt, campaign_id, out)
 
 
 def write_outputs(rt: Runtime, campaign_id: str, out: Path) -> dict[str, Any]:

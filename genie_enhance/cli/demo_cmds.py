@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -11,7 +12,11 @@ from genie_enhance.cli.app import app, console, err_console
 from genie_enhance.cli.campaign_io import execute_campaign, fail, open_runtime, print_summary
 from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo, fresh_working_space
 from genie_enhance.demo.warehouse import DEFAULT_SEED
-from genie_enhance.engine.runtime import CampaignSettings
+from genie_enhance.cli.run_cmds import SupersedeOpt, WaitLeaseOpt
+from genie_enhance.engine.launch import supersede_or_refuse
+from genie_enhance.engine.lease import driving
+from genie_enhance.engine.runtime import CampaignSettings, out_paths
+from genie_enhance.tracking import TrackingStore
 from genie_enhance.errors import ConfigError, GenieEnhanceError
 
 DEMO_SPACE_KEY = "demo"
@@ -28,9 +33,24 @@ def demo_cmd(
     llm: str = typer.Option("off", "--llm", help="off (default: the demo is offline), on, auto (when "
                             "OPENAI_API_KEY is set)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON summary on stdout's last line (as `run`)"),
+    supersede: bool = SupersedeOpt,
+    wait_for_lease: Optional[float] = WaitLeaseOpt,
 ) -> None:
     """Build the offline demo (a DuckDB warehouse and two space configs) and, unless --build-only, improve a fresh
-    copy of the bare space with a whole campaign: offline Genie, default settings, the repository's benchmarks."""
+    copy of the bare space with a whole campaign: offline Genie, default settings, the repository's benchmarks.
+    Everything happens under the demo space's driver lease: a demo (or run) already driving it is never
+    overwritten."""
+    try:
+        store = TrackingStore(out_paths(out)["tracking"])
+        with driving(store, DEMO_SPACE_KEY, "demo", wait_s=wait_for_lease):
+            if not build_only:
+                supersede_or_refuse(store, DEMO_SPACE_KEY, supersede, hint="pass --supersede")
+            _demo(out, seed, data_seed, llm, as_json, build_only)
+    except GenieEnhanceError as exc:
+        fail(exc)
+
+
+def _demo(out: Path, seed: int, data_seed: int, llm: str, as_json: bool, build_only: bool) -> None:
     files = build_demo(out, data_seed)
     if build_only:
         for path in files.paths():
@@ -47,12 +67,10 @@ def demo_cmd(
     try:
         rt = open_runtime(settings, out, warehouse=files.warehouse, space=space, space_id=None, warehouse_id=None,
                           progress=not as_json)
-    except (GenieEnhanceError, FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError) as exc:
         fail(exc)
     try:
-        summary = execute_campaign(rt, out, new=True, as_json=as_json)
-    except GenieEnhanceError as exc:
-        fail(exc)
+        summary = execute_campaign(rt, out, new=True, as_json=as_json, command="demo")
     finally:
         rt.close()
     print_summary(summary, as_json=as_json)

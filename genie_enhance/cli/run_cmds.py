@@ -36,6 +36,11 @@ SpaceIdOpt = typer.Option(None, "--space-id", help="Genie space id (databricks b
 WarehouseIdOpt = typer.Option(None, "--warehouse-id", help="SQL warehouse id (databricks backend)")
 ProfileOpt = typer.Option(None, "--profile", help="Databricks config profile (default: DATABRICKS_* variables, "
                           "then the DEFAULT profile)")
+SpaceKeyOpt = typer.Option(None, "--space-key", help="name of the space in the tracking store (as `run --space-key`)")
+SupersedeOpt = typer.Option(False, "--supersede", help="with a new campaign: mark the space's running campaign "
+                            "failed (superseded) instead of refusing")
+WaitLeaseOpt = typer.Option(None, "--wait-for-lease", min=0, metavar="SECONDS", help="when another driver runs this "
+                            "space's campaign, wait up to SECONDS for it instead of refusing")
 PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="seconds between status polls of a Genie message "
                        "or SQL statement (databricks backend; backs off from here)")
 
@@ -75,6 +80,8 @@ def run(
     space_key: Optional[str] = typer.Option(None, "--space-key", help="name of the space in the tracking store"),
     out: Path = OutOpt,
     new_campaign: bool = typer.Option(False, "--new-campaign", help="start over instead of resuming"),
+    supersede: bool = SupersedeOpt,
+    wait_for_lease: Optional[float] = WaitLeaseOpt,
     dry: bool = typer.Option(False, "--dry-run", help="score, propose, validate; write a proposal; apply nothing"),
     native_eval: bool = typer.Option(False, "--native-eval", help="after the campaign, also grade the final config "
                                      "with Genie's own benchmark evaluation (databricks; benchmarks in the space)"),
@@ -105,7 +112,8 @@ def run(
                       "rejected": len(document["rejected"]), "scores": document["scores"]}
             console.print_json(json.dumps(result)) if not as_json else print(json.dumps(result))
             return
-        summary = execute_campaign(rt, out, new=new_campaign, as_json=as_json)
+        summary = execute_campaign(rt, out, new=new_campaign, as_json=as_json, wait_for_lease=wait_for_lease,
+                                   supersede=supersede)
         if native_eval:
             summary["native_eval"] = native_for_campaign(rt, summary["campaign"], rt.backend.closer.native_eval)
     except GenieEnhanceError as exc:
@@ -137,11 +145,26 @@ def diff(
     old: str = typer.Argument(..., help="version id (from the tracking store) or a space JSON file"),
     new: str = typer.Argument(..., help="version id or a space JSON file"),
     out: Path = OutOpt,
+    space_key: Optional[str] = typer.Option(None, "--space-key", help="refuse version ids of any other space"),
 ) -> None:
-    """Show what changed between two config versions."""
+    """Show what changed between two config versions (of one space)."""
     store = TrackingStore(out_paths(out)["tracking"])
+    _same_space(store, [ref for ref in (old, new) if not Path(ref).is_file()], space_key)
     text = config_diff(_version_bytes(store, old), _version_bytes(store, new), old_name=old, new_name=new)
     console.print(text or "no differences", highlight=False, markup=False, soft_wrap=True)  # never re-wrap a diff
+
+
+def _same_space(store: TrackingStore, version_ids: list[str], space_key: str | None) -> None:
+    """Refuse a version id recorded only for another space than `space_key` (or than the other id's)."""
+    owners = {v: set(store.version_spaces(v)) for v in version_ids}
+    for version_id, spaces in owners.items():
+        if space_key and spaces and space_key not in spaces:
+            fail(GenieEnhanceError(f"version {version_id} belongs to space {', '.join(sorted(spaces))}, "
+                                   f"not {space_key!r}"))
+    known = [spaces for spaces in owners.values() if spaces]
+    if len(known) == 2 and not known[0] & known[1]:
+        fail(GenieEnhanceError(f"versions {' and '.join(owners)} belong to different spaces "
+                               f"({', '.join(sorted(known[0]))} / {', '.join(sorted(known[1]))})"))
 
 
 def _version_bytes(store: TrackingStore, ref: str) -> bytes:
@@ -164,12 +187,17 @@ def rollback(
     warehouse_id: Optional[str] = WarehouseIdOpt,
     profile: Optional[str] = ProfileOpt,
     out: Path = OutOpt,
+    space_key: Optional[str] = SpaceKeyOpt,
 ) -> None:
-    """Restore a recorded config version's exact bytes on the live space."""
-    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile) as rt:
+    """Restore a recorded config version's exact bytes on the live space (validated; the live bytes are recorded
+    first when no version of the space has them, and the output names that version)."""
+    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile, space_key) as rt:
         latest = rt.tracking.latest_campaign(rt.settings.space_key)
-        etag = rollback_to(rt, to, latest.campaign_id if latest else None)
-    console.print(f"restored version {to} (etag {etag})")
+        restored = rollback_to(rt, to, latest.campaign_id if latest else None)
+    if restored.external_version_id:
+        console.print(f"recorded the live space's unrecorded changes as version {restored.external_version_id} "
+                      f"(restore them with `rollback --to {restored.external_version_id}`)", highlight=False)
+    console.print(f"restored version {to} (etag {restored.etag})", highlight=False)
 
 
 @app.command("apply")
@@ -183,13 +211,17 @@ def apply_cmd(
     profile: Optional[str] = ProfileOpt,
     out: Path = OutOpt,
     as_json: bool = typer.Option(False, "--json"),
+    space_key: Optional[str] = SpaceKeyOpt,
 ) -> None:
     """Re-validate a reviewed proposal against the live config and etag, then apply it as one batch."""
-    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile) as rt:
+    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile, space_key) as rt:
         outcome = apply_proposal(rt, proposal)
     if as_json:
         print(json.dumps(outcome))
         return
+    if outcome.get("external_version"):
+        console.print(f"recorded the live space's unrecorded changes as version {outcome['external_version']}",
+                      highlight=False)
     for line in outcome["applied"]:
         console.print(f"[green]applied[/] {line}")
     for item in outcome["invalid"]:
@@ -200,9 +232,11 @@ def apply_cmd(
 
 @contextmanager
 def _admin_runtime(backend: str, warehouse: Path | None, space: Path | None, space_id: str | None,
-                   warehouse_id: str | None, out: Path, profile: str | None = None) -> Iterator[Runtime]:
+                   warehouse_id: str | None, out: Path, profile: str | None = None,
+                   space_key: str | None = None) -> Iterator[Runtime]:
     """The live space of a one-off admin command (no benchmarks): errors become one clear line, and it is closed."""
-    settings = CampaignSettings(space_key=_space_key(space, space_id), backend=backend, benchmarks="", holdout=0)
+    settings = CampaignSettings(space_key=space_key or _space_key(space, space_id), backend=backend, benchmarks="",
+                                holdout=0)
     try:
         rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
                           warehouse_id=warehouse_id, benchmarks_required=False, profile=profile)

@@ -29,6 +29,7 @@ from genie_enhance.defs.partitions import ITERATIONS
 from genie_enhance.defs.resources import FixedRuntime, LLMResource
 from genie_enhance.engine.campaign import run_campaign
 from genie_enhance.engine.iteration import IterationOutcome
+from genie_enhance.engine.lease import DriverLease, guarded
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.steps import partition_key
 
@@ -88,12 +89,14 @@ class JobIterationRunner:
 
 def run_campaign_in_dagster(
     rt: Runtime, *, new: bool = False, on_iteration: Callable[[IterationOutcome], None] | None = None,
-    home: Path | None = None,
+    home: Path | None = None, lease: DriverLease | None = None,
 ) -> str:
-    """`engine.campaign.run_campaign`, each iteration materialized by the iteration job; returns the campaign id."""
+    """`engine.campaign.run_campaign`, each iteration materialized by the iteration job; returns the campaign id.
+    Under `lease`, each iteration first names the campaign in it and stops if another driver took it over."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", module=r"dagster(\..*)?$")
         with open_instance(home or dagster_home()) as instance:
             runner = JobIterationRunner(rt, instance)
             runner.materialize_benchmarks(rt)
-            return run_campaign(rt, new=new, on_iteration=on_iteration, run_one=runner)
+            run_one = runner if lease is None else guarded(lease, runner)
+            return run_campaign(rt, new=new, on_iteration=on_iteration, run_one=run_one)

@@ -60,7 +60,7 @@ def resume(rt: Runtime, campaign_id: str) -> None:
                    f"{outcome.replace('_', ' ')}")
         if outcome != "external":  # an outside edit since then wins: the redo snapshots it as `external`
             data["restored_version_id"] = _start_version(rt, campaign_id, pending)
-            restored, _ = write_version(rt, data["restored_version_id"])
+            restored, _ = write_version(rt, data["restored_version_id"], campaign_id)
             message += f"; restored the iteration's starting version {data['restored_version_id']}"
             if canonical_bytes(restored) != canonical_bytes(space):
                 written = (space, restored)

@@ -189,7 +189,7 @@ def apply_batch(rt: Runtime, campaign_id: str, iteration: int, planned: Plan, ba
         rt.tracking.clear_pending_apply(campaign_id, iteration)
         rt.tracking.record_event(campaign_id, "concurrent_edit", f"{exc}; rebasing the batch onto the edit",
                                  iteration=iteration)
-    human, etag, live = record_external(rt, campaign_id, iteration, planned.base_version_id)
+    human, etag, live = record_external(rt, campaign_id, iteration)
     adopt(batch, rebased_batch(rt, batch, live))
     ids = _fix_ids(rt, campaign_id, iteration, batch)
     why = None

@@ -29,19 +29,25 @@ class Started:
 def start_campaign(rt: Runtime, *, supersede_running: bool = False) -> Started:
     """Record a new campaign for the runtime's space and return it with its first iteration's partition key."""
     space_key = rt.settings.space_key
-    running = rt.tracking.latest_campaign(space_key)
-    superseded = None
-    if running is not None and running.status == "running":
-        if not supersede_running:
-            raise GenieEnhanceError(
-                f"space {space_key!r} already has a running campaign {running.campaign_id}; let it finish, or "
-                "start with supersede_running to mark it failed and start over"
-            )
-        rt.tracking.record_event(running.campaign_id, "superseded", "a new campaign was started for this space")
-        rt.tracking.finish_campaign(running.campaign_id, "superseded", None, status="failed")
-        superseded = running.campaign_id
+    superseded = supersede_or_refuse(rt.tracking, space_key, supersede_running, hint="start with supersede_running")
     campaign_id = start_or_resume(rt, new=True)
     return Started(campaign_id, space_key, partition_key(space_key, campaign_id, 1), superseded)
+
+
+def supersede_or_refuse(store: TrackingStore, space_key: str, supersede: bool, *, hint: str) -> str | None:
+    """Before a new campaign: refuse when the space has a running one, or (asked to) mark it failed as
+    `superseded`. Returns the superseded campaign's id."""
+    running = store.latest_campaign(space_key)
+    if running is None or running.status != "running":
+        return None
+    if not supersede:
+        raise GenieEnhanceError(
+            f"space {space_key!r} already has a running campaign {running.campaign_id}; let it finish (or resume "
+            f"it), or {hint} to mark it failed and start over"
+        )
+    store.record_event(running.campaign_id, "superseded", "a new campaign was started for this space")
+    store.finish_campaign(running.campaign_id, "superseded", None, status="failed")
+    return running.campaign_id
 
 
 def split_partition(key: str) -> tuple[str, int]:

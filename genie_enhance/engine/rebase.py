@@ -11,27 +11,20 @@ from __future__ import annotations
 
 from genie_enhance.engine.batch import Batch, build_batch
 from genie_enhance.engine.runtime import Runtime
+from genie_enhance.engine.versions import record_live_if_unknown
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.space.model import SerializedSpace
-
-EXTERNAL_EDIT = "external_edit"  # event kind (also written by the snapshot when the live space changed)
 
 
 class BatchNotRebased(GenieEnhanceError):
     """Someone else's edit could not be combined with the batch; nothing of the batch was written."""
 
 
-def record_external(rt: Runtime, campaign_id: str, iteration: int,
-                    base_version_id: str) -> tuple[str, str, SerializedSpace]:
-    """Record the live config (someone else's edit) as an `external` version; returns its id, etag and space."""
-    from genie_enhance.engine.steps import canonical_bytes  # steps imports the iteration machinery
-
-    live, etag = rt.backend.store.export()
-    version_id = rt.tracking.record_version(canonical_bytes(live), parent_id=base_version_id, source="external",
-                                            campaign_id=campaign_id, iteration=iteration, etag=etag)
-    rt.tracking.record_event(campaign_id, EXTERNAL_EDIT, f"the live space was edited during iteration {iteration}; "
-                             f"recorded as version {version_id}", iteration=iteration, data={"version_id": version_id})
-    return version_id, etag, live
+def record_external(rt: Runtime, campaign_id: str, iteration: int) -> tuple[str, str, SerializedSpace]:
+    """Record the live config (someone else's edit) as an `external` version unless it already is a version of
+    the space; returns its id, etag and space."""
+    live = record_live_if_unknown(rt, campaign_id, iteration, before=f"rebasing iteration {iteration}'s batch")
+    return live.version_id, live.etag, live.space
 
 
 def rebased_batch(rt: Runtime, batch: Batch, live: SerializedSpace) -> Batch:

@@ -17,13 +17,13 @@ from genie_enhance.engine.campaign import start_or_resume
 from genie_enhance.engine.policy import Action
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.steps import canonical_bytes, plan, score, snapshot
-from genie_enhance.engine.versions import config_diff
+from genie_enhance.engine.versions import config_diff, record_live_if_unknown
 from genie_enhance.errors import ConfigError, FixError
 from genie_enhance.fileio import atomic_write
 from genie_enhance.proposers.base import Proposal
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.space.fixes import parse_fix
-from genie_enhance.tracking import IterationSummary, version_id_for
+from genie_enhance.tracking import IterationSummary
 
 PROPOSAL_FORMAT = "genie-enhance-proposal/1"
 
@@ -86,13 +86,21 @@ def load_proposal(path: Path) -> tuple[dict[str, Any], list[Proposal]]:
 def apply_proposal(rt: Runtime, path: Path) -> dict[str, Any]:
     """Re-validate the proposal against the live config and etag, then apply the still-valid fixes at once."""
     document, proposals = load_proposal(path)
-    space, etag = rt.backend.store.export()
-    live_version = version_id_for(canonical_bytes(space))
+    owner = document.get("space_key")
+    if owner and owner != rt.settings.space_key:
+        raise ConfigError(f"{path}: the proposal is for space {owner!r}, not {rt.settings.space_key!r}")
+    base_spaces = rt.tracking.version_spaces(str(document.get("base_version_id", "")))
+    if base_spaces and rt.settings.space_key not in base_spaces:
+        raise ConfigError(f"{path}: base_version_id {document['base_version_id']} belongs to space "
+                          f"{', '.join(base_spaces)}, not {rt.settings.space_key!r}")
+    live = record_live_if_unknown(rt, document.get("campaign"), before=f"applying {path}")
+    space, etag, live_version = live.space, live.etag, live.version_id
     batch = build_batch(rt, space, proposals)
     outcome: dict[str, Any] = {
         "proposal": str(path), "base_changed": live_version != document.get("base_version_id"),
         "applied": [p.fix.describe() for p in batch.accepted],
         "invalid": [{"fix": p.fix.describe(), "reason": r} for p, r in batch.invalid], "version": None,
+        "external_version": live.external_version_id,
     }
     if batch.accepted:
         rt.backend.store.update(batch.candidate, etag)  # stale etag → ConcurrentEditError, nothing written

@@ -18,8 +18,10 @@ from genie_enhance.engine.iteration import (
     snapshot_step,
     validate_step,
 )
+from genie_enhance.engine.lease import iteration_step
 from genie_enhance.engine.policy import Action
 from genie_enhance.engine.runtime import Runtime
+from genie_enhance.engine.steps import partition_key
 
 
 def runtime_for(rt: Runtime, state: IterationState) -> Runtime:
@@ -31,35 +33,51 @@ def open_iteration(rt: Runtime, campaign_id: str, iteration: int) -> IterationSt
     """Snapshot the live config for the campaign's next iteration, or load a completed iteration's record."""
     if historical.is_complete(rt, campaign_id, iteration):
         return historical.open_recorded(rt, campaign_id, iteration)
-    begin_next_iteration(rt, campaign_id, iteration)
-    return snapshot_step(rt, campaign_id, iteration)
+    with _driver(rt, campaign_id, iteration):
+        begin_next_iteration(rt, campaign_id, iteration)
+        return snapshot_step(rt, campaign_id, iteration)
+
+
+def _driver(rt: Runtime, campaign_id: str, iteration: int, *, last: bool = False):
+    """The space's lease for one step of a live iteration (one driver per campaign; see `engine.lease`)."""
+    return iteration_step(rt.tracking, rt.settings.space_key, campaign_id,
+                          partition_key(rt.settings.space_key, campaign_id, iteration), last=last)
 
 
 def score(rt: Runtime, state: IterationState) -> IterationState:
     if state.historical:
         return historical.rescore(runtime_for(rt, state), state)
-    return score_step(rt, state)
+    with _driver(rt, state.campaign_id, state.iteration):
+        return score_step(rt, state)
 
 
 def plan(rt: Runtime, state: IterationState) -> IterationState:
     if state.historical:
         return historical.recorded_fixes(runtime_for(rt, state), state)
-    return plan_step(rt, state)
+    with _driver(rt, state.campaign_id, state.iteration):
+        return plan_step(rt, state)
 
 
 def validate(rt: Runtime, state: IterationState) -> IterationState:
-    return state if state.historical else validate_step(rt, state)
+    if state.historical:
+        return state
+    with _driver(rt, state.campaign_id, state.iteration):
+        return validate_step(rt, state)
 
 
 def apply(rt: Runtime, state: IterationState) -> IterationState:
-    return state if state.historical else apply_step(rt, state)
+    if state.historical:
+        return state
+    with _driver(rt, state.campaign_id, state.iteration):
+        return apply_step(rt, state)
 
 
 def complete(rt: Runtime, state: IterationState) -> IterationState:
     """Complete the iteration; a stop decision also finishes the campaign (idempotent)."""
     if state.historical:
         return state
-    state = complete_step(rt, state)
-    if state.decision.action is Action.STOP:
-        finish(rt, state.campaign_id)
+    with _driver(rt, state.campaign_id, state.iteration, last=True):
+        state = complete_step(rt, state)
+        if state.decision.action is Action.STOP:
+            finish(rt, state.campaign_id)
     return state

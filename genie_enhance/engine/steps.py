@@ -18,29 +18,26 @@ from genie_enhance.engine.policy import Action, Decision, ScoredIteration, decid
 from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.proposing import propose
 from genie_enhance.engine.runtime import Runtime
+from genie_enhance.engine.versions import canonical_bytes, record_live_if_unknown
 from genie_enhance.errors import ConcurrentEditError
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.runner import QuestionResult, ScoreReport, score_benchmarks
 from genie_enhance.scoring.verdicts import Verdict
-from genie_enhance.space.io import parse_space, space_to_json
+from genie_enhance.space.io import parse_space
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import IterationRecord, IterationSummary, version_id_for
 
 
-def canonical_bytes(space: SerializedSpace) -> bytes:
-    """The bytes a config version is recorded as (and restored from): our canonical serialized_space JSON."""
-    return space_to_json(space).encode("utf-8")
-
-
-def write_version(rt: Runtime, version_id: str) -> tuple[SerializedSpace, str]:
+def write_version(rt: Runtime, version_id: str, campaign_id: str | None = None,
+                  iteration: int | None = None) -> tuple[SerializedSpace, str]:
     """Put a recorded version's exact bytes on the live space (etag-checked; nothing is written when they are
-    already live). Returns the space now live and its etag."""
+    already live; live bytes no version has are recorded first). Returns the space now live and its etag."""
     data = rt.tracking.version_bytes(version_id)
-    live, etag = rt.backend.store.export()
-    if canonical_bytes(live) == data:
-        return live, etag
+    live = record_live_if_unknown(rt, campaign_id, iteration, before=f"restoring version {version_id}")
+    if canonical_bytes(live.space) == data:
+        return live.space, live.etag
     restored = parse_space(data.decode("utf-8"), source=f"version {version_id}")
-    return restored, rt.backend.store.update(restored, etag)
+    return restored, rt.backend.store.update(restored, live.etag)
 
 
 def partition_key(space_key: str, campaign_id: str, iteration: int) -> str:
@@ -182,7 +179,7 @@ def _rollback(
     the iteration's snapshot back, so the redone iteration sees (and rolls back) the same config."""
     best = decision.best_version_id
     rt.tracking.write_pending_apply(campaign_id, iteration, snap.version_id, best, snap.etag)
-    restored, new_etag = write_version(rt, best)
+    restored, new_etag = write_version(rt, best, campaign_id, iteration)
     rt.tracking.record_version(canonical_bytes(restored), parent_id=None, source="rollback", campaign_id=campaign_id,
                                iteration=iteration, etag=new_etag)
     rt.tracking.record_event(campaign_id, "rollback", decision.reason, iteration=iteration,

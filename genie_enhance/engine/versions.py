@@ -1,14 +1,71 @@
-"""Config versions for people: readable diffs and rollback to any recorded version."""
+"""Config versions for people: readable diffs, rollback to any recorded version, and never losing live bytes.
+
+Why `record_live_if_unknown` before every write to a live space: a person may have edited the space since we last
+looked. The etag only protects the race inside one command, so the bytes about to be replaced are recorded first
+(source `external`) when they are not already a version of this space, and `rollback --to` that version restores
+them byte for byte.
+"""
 
 from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import dataclass
 
+from genie_enhance.engine.batch import added_problems
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import canonical_bytes
-from genie_enhance.space.io import parse_space
+from genie_enhance.errors import GenieEnhanceError
+from genie_enhance.space.io import parse_space, space_to_json
+from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import version_id_for
+
+EXTERNAL_EDIT = "external_edit"  # event kind: live bytes no version of the space had, recorded before a write
+
+
+def canonical_bytes(space: SerializedSpace) -> bytes:
+    """The bytes a config version is recorded as (and restored from): our canonical serialized_space JSON."""
+    return space_to_json(space).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Live:
+    """The live space as exported just before a write: its etag, version id, and the `external` version recorded
+    for it (None when its bytes were already a version of the space)."""
+
+    space: SerializedSpace
+    etag: str
+    version_id: str
+    external_version_id: str | None
+
+
+def record_live_if_unknown(rt: Runtime, campaign_id: str | None = None, iteration: int | None = None, *,
+                           before: str = "a write") -> Live:
+    """Export the live space; if its bytes are not a recorded version of this space, record them as `external`
+    (and, within a campaign, as an `external_edit` event naming the version). Call before any write to it."""
+    space, etag = rt.backend.store.export()
+    data = canonical_bytes(space)
+    version_id = version_id_for(data)
+    space_key = rt.settings.space_key
+    if space_key in rt.tracking.version_spaces(version_id):
+        return Live(space, etag, version_id, None)
+    rt.tracking.record_version(data, parent_id=None, source="external", campaign_id=campaign_id,
+                               iteration=iteration, etag=etag, space_key=space_key)
+    if campaign_id:
+        rt.tracking.record_event(
+            campaign_id, EXTERNAL_EDIT,
+            f"the live space had unrecorded changes; recorded them as version {version_id} before {before}",
+            iteration=iteration, data={"version_id": version_id, "before": before})
+    return Live(space, etag, version_id, version_id)
+
+
+def require_space_version(rt: Runtime, version_id: str) -> bytes:
+    """The bytes of a version of this runtime's space; a version recorded only for other spaces is refused."""
+    data = rt.tracking.version_bytes(version_id)
+    spaces = rt.tracking.version_spaces(version_id)
+    if spaces and rt.settings.space_key not in spaces:
+        raise GenieEnhanceError(f"version {version_id} belongs to space {', '.join(spaces)}, "
+                                f"not {rt.settings.space_key!r}")
+    return data
 
 
 def _pretty(data: bytes) -> list[str]:
@@ -20,15 +77,27 @@ def config_diff(old: bytes, new: bytes, *, old_name: str = "before", new_name: s
     return "".join(difflib.unified_diff(_pretty(old), _pretty(new), fromfile=old_name, tofile=new_name))
 
 
-def rollback_to(rt: Runtime, version_id: str, campaign_id: str | None = None) -> str:
-    """Write a recorded version's exact bytes to the live space (etag-checked); returns the new etag."""
-    data = rt.tracking.version_bytes(version_id)
-    space, etag = rt.backend.store.export()
-    live = version_id_for(canonical_bytes(space))
-    new_etag = rt.backend.store.update(parse_space(data.decode("utf-8"), source=f"version {version_id}"), etag)
-    rt.tracking.record_version(data, parent_id=live, source="rollback", campaign_id=campaign_id, iteration=None,
-                               etag=new_etag)
+@dataclass(frozen=True)
+class Restored:
+    etag: str
+    external_version_id: str | None  # the unrecorded live bytes this rollback replaced, now a version
+
+
+def rollback_to(rt: Runtime, version_id: str, campaign_id: str | None = None) -> Restored:
+    """Write a recorded version of this space's exact bytes to the live space (validated like any candidate,
+    etag-checked), after recording the live bytes if they are no version yet."""
+    data = require_space_version(rt, version_id)
+    target = parse_space(data.decode("utf-8"), source=f"version {version_id}")
+    live = record_live_if_unknown(rt, campaign_id, before=f"rollback to {version_id}")
+    problems = added_problems(rt, live.space, target)
+    if problems:
+        raise GenieEnhanceError(f"version {version_id} is not valid for the live space; not restored: "
+                                f"{'; '.join(problems)}")
+    new_etag = rt.backend.store.update(target, live.etag)
+    rt.tracking.record_version(data, parent_id=live.version_id, source="rollback", campaign_id=campaign_id,
+                               iteration=None, etag=new_etag, space_key=rt.settings.space_key)
     if campaign_id:
         rt.tracking.record_event(campaign_id, "rollback", f"manual rollback to version {version_id}",
-                                 data={"restored_version_id": version_id, "previous_version_id": live})
-    return new_etag
+                                 data={"restored_version_id": version_id, "previous_version_id": live.version_id,
+                                       "external_version_id": live.external_version_id})
+    return Restored(new_etag, live.external_version_id)

@@ -16,7 +16,7 @@ import duckdb
 from genie_enhance.tracking.errors import TrackingError
 from genie_enhance.tracking.timeutil import utc_now
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 CAMPAIGN_STATUSES = ("running", "finished", "failed")
 DECISIONS = ("continue", "rollback", "stop")
@@ -190,7 +190,31 @@ SCHEMA_V3: list[str] = [
     "ALTER TABLE question_results ADD COLUMN IF NOT EXISTS label VARCHAR",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3}
+# v4: which space each config version belongs to (a version id of another space sharing the store is refused), and
+# the lease of the one driver allowed to run a space's campaign (a second driver refuses or waits).
+SCHEMA_V4: list[str] = [
+    """CREATE TABLE IF NOT EXISTS space_versions (
+        space_key VARCHAR NOT NULL,
+        version_id VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (space_key, version_id)
+    )""",
+    """INSERT INTO space_versions (space_key, version_id, recorded_at)
+        SELECT c.space_key, v.version_id, min(v.created_at) FROM config_versions v
+        JOIN campaigns c USING (campaign_id) GROUP BY c.space_key, v.version_id
+        ON CONFLICT DO NOTHING""",
+    """CREATE TABLE IF NOT EXISTS driver_leases (
+        space_key VARCHAR PRIMARY KEY,
+        campaign_id VARCHAR,
+        owner VARCHAR NOT NULL,
+        holder VARCHAR NOT NULL,
+        acquired_at TIMESTAMP NOT NULL,
+        heartbeat_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP NOT NULL
+    )""",
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: SCHEMA_V1, 2: SCHEMA_V2, 3: SCHEMA_V3, 4: SCHEMA_V4}
 
 _VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (
     version INTEGER PRIMARY KEY,

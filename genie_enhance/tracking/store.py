@@ -14,13 +14,14 @@ from pathlib import Path
 
 from genie_enhance.tracking.database import Database
 from genie_enhance.tracking.health import StoreHealth
+from genie_enhance.tracking.leases import StoreLeases
 from genie_enhance.tracking.store_queries import StoreQueries
 from genie_enhance.tracking.store_writes import StoreWrites
 
 DEFAULT_FILENAME = "tracking.duckdb"
 
 
-class TrackingStore(StoreWrites, StoreQueries, StoreHealth):
+class TrackingStore(StoreWrites, StoreQueries, StoreHealth, StoreLeases):
     """The tracking store at `path` (created with its schema if missing).
 
     `secrets`: values (API keys, tokens) that must never be written; any text equal to or containing one is

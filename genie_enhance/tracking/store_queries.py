@@ -98,6 +98,13 @@ class StoreQueries:
             raise TrackingError(f"unknown config version {version_id!r}")
         return bytes(row[0])
 
+    def version_spaces(self, version_id: str) -> list[str]:
+        """The spaces this config version was recorded for (empty for an unknown id or a space-less recording)."""
+        with self._db.transaction() as conn:
+            rows = conn.execute("SELECT space_key FROM space_versions WHERE version_id = ? ORDER BY space_key",
+                                [version_id]).fetchall()
+        return [r[0] for r in rows]
+
     def versions(self, campaign_id: str | None = None) -> list[VersionRecord]:
         """Config versions seen by one campaign (or by all), in the order they were recorded."""
         return self._records(

@@ -105,9 +105,11 @@ class StoreWrites:
         campaign_id: str | None = None,
         iteration: int | None = None,
         etag: str | None = None,
+        space_key: str | None = None,
     ) -> str:
         """Store config bytes exactly and return their content id. Bytes are kept once; the first recording of
-        an id within a campaign keeps its parent/source (a rollback to known bytes returns the existing id)."""
+        an id within a campaign keeps its parent/source (a rollback to known bytes returns the existing id).
+        The version is also recorded as one of its space's (`space_key`, else the campaign's space)."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TrackingError(f"config versions are bytes, got {type(data).__name__}")
         if source not in VERSION_SOURCES:
@@ -122,6 +124,13 @@ class StoreWrites:
             upsert(conn, "config_blobs", [{"version_id": version_id, "size_bytes": len(blob), "bytes": blob}],
                    key=["version_id"], update=())
             upsert(conn, "config_versions", [meta], key=["campaign_id", "version_id"], update=())
+            if space_key is None and campaign_id:
+                row = conn.execute("SELECT space_key FROM campaigns WHERE campaign_id = ?", [campaign_id]).fetchone()
+                space_key = row[0] if row else None
+            if space_key is not None:
+                upsert(conn, "space_versions", [{"space_key": space_key, "version_id": version_id,
+                                                 "recorded_at": meta["created_at"]}],
+                       key=["space_key", "version_id"], update=())
         return version_id
 
     # ------------------------------------------------------------------------------------------------ iterations
