@@ -1,5 +1,6 @@
 """Validate a `serialized_space` the way the Genie API would (and a little stricter), naming the JSON path of
-every problem. Each rule is a small generator of `Problem`s; `validate_space` chains them.
+every problem. Each rule is a small generator of `Problem`s; `validate_space` chains them. Every problem has a
+severity (`problems.RULES`): errors are what the API rejects (or SQL Genie cannot run), warnings are advice.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from genie_enhance.space.validation.budgets import (
     table_count,
 )
 from genie_enhance.space.validation.execution import check_execution
-from genie_enhance.space.validation.problems import Problem, problems_from_format_error
+from genie_enhance.space.validation.problems import (
+    RULES,
+    Problem,
+    Severity,
+    errors,
+    problems_from_format_error,
+    warnings,
+)
 from genie_enhance.space.validation.references import (
     check_catalog_tables,
     check_join_references,
@@ -39,9 +47,12 @@ from genie_enhance.space.validation.structure import (
     check_v1_column_flags,
     check_version,
 )
+from genie_enhance.space.validation.text import check_joined_lines, check_template_placeholders, dominated
 
 STRUCTURE_RULES = (
     check_version,
+    check_template_placeholders,
+    check_joined_lines,
     check_ids,
     check_text_instructions,
     check_benchmark_answers,
@@ -66,7 +77,8 @@ def validate_space(
     warehouse: Warehouse | None = None,
     strict_sorting: bool = True,
 ) -> list[Problem]:
-    """Every problem found (empty list = valid). `catalog` adds existence checks, `warehouse` a LIMIT 0 dry run."""
+    """Every problem found, errors and warnings (see `errors`). `catalog` adds existence checks, `warehouse` a
+    LIMIT 0 dry run; `strict_sorting=False` skips the order checks (for input about to be normalized)."""
     problems = [p for rule in STRUCTURE_RULES for p in rule(space)]
     if strict_sorting:
         problems += check_sorting(space)
@@ -74,11 +86,15 @@ def validate_space(
         problems += [p for rule in CATALOG_RULES for p in rule(space, catalog)]
     if warehouse is not None:
         problems += check_execution(space, warehouse, skip={p.path for p in problems})
-    return problems
+    return dominated(space, problems)
 
 
 __all__ = [
+    "RULES",
     "Problem",
+    "Severity",
+    "errors",
+    "warnings",
     "instruction_count",
     "problems_from_format_error",
     "snippet_count",
