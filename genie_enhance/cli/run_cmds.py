@@ -158,7 +158,7 @@ def rollback(
     out: Path = OutOpt,
 ) -> None:
     """Restore a recorded config version's exact bytes on the live space."""
-    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile) as rt:
+    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile, admit=False) as rt:
         latest = rt.tracking.latest_campaign(rt.settings.space_key)
         etag = rollback_to(rt, to, latest.campaign_id if latest else None)
     console.print(f"restored version {to} (etag {etag})")
@@ -192,12 +192,14 @@ def apply_cmd(
 
 @contextmanager
 def _admin_runtime(backend: str, warehouse: Path | None, space: Path | None, space_id: str | None,
-                   warehouse_id: str | None, out: Path, profile: str | None = None) -> Iterator[Runtime]:
-    """The live space of a one-off admin command (no benchmarks): errors become one clear line, and it is closed."""
+                   warehouse_id: str | None, out: Path, profile: str | None = None,
+                   admit: bool = True) -> Iterator[Runtime]:
+    """The live space of a one-off admin command (no benchmarks): errors become one clear line, and it is closed.
+    `admit=False` (rollback) skips the validity gate: restoring a recorded version must work on a broken space."""
     settings = CampaignSettings(space_key=_space_key(space, space_id), backend=backend, benchmarks="", holdout=0)
     try:
         rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
-                          warehouse_id=warehouse_id, benchmarks_required=False, profile=profile)
+                          warehouse_id=warehouse_id, benchmarks_required=False, profile=profile, admit=admit)
     except (GenieEnhanceError, FileNotFoundError, ValueError) as exc:
         fail(exc)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
@@ -10,7 +11,7 @@ import duckdb
 import typer
 
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.cli.app import app
+from genie_enhance.cli.app import app, err_console
 from genie_enhance.errors import SpaceFormatError
 from genie_enhance.space.io import load_document
 from genie_enhance.space.model import SerializedSpace
@@ -50,6 +51,12 @@ def _validate(space: SerializedSpace, warehouse_path: Path | None, catalog: str 
         return validate_space(space, catalog=warehouse.catalog(), warehouse=warehouse)
     finally:
         warehouse.close()
+
+
+def print_space_warnings(problems: Sequence[Problem]) -> None:
+    """The warnings of a space a command starts from, one `warning: <path>: <message>` line each, on stderr."""
+    for problem in problems:
+        err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _summary(space: SerializedSpace) -> str:

@@ -108,6 +108,7 @@ class Runtime:
     current: dict[str, Any] = field(default_factory=dict)  # campaign/iteration the LLM call hook attributes to
     entity_values: list[str] | None = None  # the leakage guard's entity values, read once per runtime
     benchmark_warnings: list[BenchmarkWarning] = field(default_factory=list)
+    space_warnings: list[Any] = field(default_factory=list)  # `Problem` warnings of the starting config
 
     @property
     def split(self) -> BenchmarkSplit:

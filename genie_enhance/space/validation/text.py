@@ -15,6 +15,7 @@ from sqlglot.dialects import Dialect
 
 from genie_enhance.space.io import json_path
 from genie_enhance.space.model import SerializedSpace
+from genie_enhance.space.validation.locate import path_parts
 from genie_enhance.space.validation.problems import Problem
 from genie_enhance.sql import DIALECT
 
@@ -124,12 +125,8 @@ def _placeholder_fields(space: SerializedSpace) -> set[str]:
 def dominated(space: SerializedSpace, problems: Iterable[Problem]) -> list[Problem]:
     """The problems without those a placeholder or joined SQL lines explain (same field or below it)."""
     problems = list(problems)
-    fields = {json_path(_field(_loc(p.path))) for p in problems if p.code == "joined_lines"}
+    fields = {json_path(_field(path_parts(p.path))) for p in problems if p.code == "joined_lines"}
     if any(p.code == "template_placeholder" for p in problems):
         fields |= _placeholder_fields(space)
     return [p for p in problems if p.code in DOMINANT or not any(_covers(f, p.path) for f in fields)]
 
-
-def _loc(path: str) -> tuple[int | str, ...]:
-    """`a.b[2].c` → `("a", "b", 2, "c")` (the inverse of `json_path`)."""
-    return tuple(name if name else int(index) for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path))
