@@ -30,8 +30,8 @@ RULES: dict[str, tuple[Severity, str]] = {
     "missing_id": (E, "§1.11: every item has an id"),
     "invalid_id": (E, "§1.11: ids are 32 lowercase hex"),
     "duplicate_id": (E, "§1.11: ids are unique per pool"),
-    "unsorted": (E, "§1.11: deploy logs show v1 and v2 updates rejected for unsorted tables, metric views, "
-                    "column configs and SQL functions"),
+    "unsorted": (E, "§1.11: deploy logs show v1 updates rejected for unsorted tables, metric views, column "
+                    "configs and SQL functions (v2: reported by 3P validators)"),
     "unsorted_unverified": (W, "§1.11: reported (3P) but no rejection seen; we write it sorted"),
     "too_many_text_instructions": (E, "§1.5: at most one text instruction (SDK)"),
     "too_many_answers": (E, "§1.10: at most one answer per benchmark (SDK)"),
