@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from genie_enhance.cli import app
 from genie_enhance.space.io import load_document
+from genie_enhance.space.normalize import normalize
+from genie_enhance.space.validation import validate_space
 
 SPACES = Path(__file__).parent / "fixtures" / "genie_spaces"
 ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| [^|]+ \| (?P<version>\d) \| (?P<verdict>valid|errors) \|", re.M)
@@ -65,3 +67,16 @@ def test_unified_v1_file_gets_its_real_defects_and_nothing_else() -> None:
     text = validate(path)
     assert text.exit_code == 1
     assert any(line.startswith("warning: ") for line in text.stdout.splitlines())
+
+
+@pytest.mark.parametrize("name", [f for f, _, _ in VERDICTS])
+def test_what_we_write_is_sorted_everywhere(name: str) -> None:
+    """We read any order, but write what the API accepts: every collection sorted, also those the server itself
+    exports unsorted (sample questions, benchmarks, parameters)."""
+    space = normalize(load_document(SPACES / name).space)
+    assert not [p for p in validate_space(space) if p.code.startswith("unsorted")]
+    ids = lambda items: [i.id for i in items]  # noqa: E731
+    assert ids(space.config.sample_questions) == sorted(ids(space.config.sample_questions))
+    assert ids(space.benchmarks.questions) == sorted(ids(space.benchmarks.questions))
+    for example in space.instructions.example_question_sqls:
+        assert [p.name for p in example.parameters] == sorted(p.name for p in example.parameters)

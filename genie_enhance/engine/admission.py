@@ -26,7 +26,7 @@ def admit_space(store: SpaceStore, warehouse: Warehouse, catalog: Catalog | None
     problems = validate_space(space, catalog=catalog or warehouse.catalog(), warehouse=warehouse)
     found = errors(problems)
     if found:
-        source = str(getattr(store, "path", None) or "the live space")
+        source = str(getattr(store, "path", None) or getattr(store, "source", None) or "the live space")
         raise SpaceFormatError(source, [*(str(p) for p in found),
                                         "refusing to start: fix these (see `genie-enhance validate-space`)"])
     return warnings(problems)
