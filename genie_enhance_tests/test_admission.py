@@ -142,3 +142,20 @@ def test_admission_returns_warnings_and_never_writes(world: World) -> None:
         assert tree(world.root) == before
     finally:
         backend.close()
+
+
+def test_a_known_problem_that_only_moved_does_not_drop_a_fix(world: World) -> None:
+    """A fix inserting an example before the base's broken one shifts its index: still the same, known problem."""
+    settings = CampaignSettings(space_key="s", benchmarks=str(world.benchmarks), holdout=0)
+    rt = build_runtime(settings, local_backend(world.warehouse, world.space), world.root / "out")
+    try:
+        base = parse_fix({"type": "add_example_sql", "question": "Broken?",
+                          "sql": "SELECT o.no_such_column FROM demo.commerce.orders o"}).apply(load_space(world.space))
+        base.instructions.example_question_sqls[0].id = "f" * 32  # every new example sorts before it
+        add = _proposal({"type": "add_example_sql", "question": "How many orders?",
+                         "sql": "SELECT COUNT(*) AS n FROM demo.commerce.orders"})
+        batch = build_batch(rt, base, [add])
+        assert batch.invalid == [] and batch.accepted == [add]
+        assert batch.candidate.instructions.example_question_sqls[1].id == "f" * 32  # it did move
+    finally:
+        rt.close()

@@ -3,8 +3,8 @@
 Each fix is tried on the candidate in turn and kept only if it applies and adds no validation error (schema,
 budgets, references to real tables/columns; SQL-carrying fixes also execute with LIMIT 0); warnings never drop a
 fix. Problems are compared by code, message and place — the place anchored on item ids, so an existing problem
-that only moved (a fix inserted an item before it) is not new, while the same text at another item is. Nothing invalid ever
-reaches the live space; the batch is applied once, with the etag of the snapshot it was built on.
+that only moved (a fix inserted an item before it) is not new, while the same text at another item is. Nothing
+invalid ever reaches the live space; the batch is applied once, with the etag of the snapshot it was built on.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from sqlglot.dialects import Dialect
 
 from genie_enhance.space.io import json_path
 from genie_enhance.space.model import SerializedSpace
+from genie_enhance.space.validation.budgets import walk
 from genie_enhance.space.validation.locate import path_parts
 from genie_enhance.space.validation.problems import Problem
 from genie_enhance.sql import DIALECT
@@ -32,15 +33,8 @@ def _keywords() -> frozenset[str]:
     return frozenset(k for k in words if k.isalpha())
 
 
-def _strings(value: Any, loc: tuple[int | str, ...] = ()) -> Iterator[tuple[tuple[int | str, ...], str]]:
-    if isinstance(value, str):
-        yield loc, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, (*loc, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _strings(item, (*loc, i))
+def _strings(space: SerializedSpace) -> Iterator[tuple[tuple[int | str, ...], str]]:
+    return ((loc, value) for loc, value in walk(space.model_dump(mode="json")) if isinstance(value, str))
 
 
 def _field(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
@@ -50,7 +44,7 @@ def _field(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
 
 def check_template_placeholders(space: SerializedSpace) -> Iterator[Problem]:
     """One problem for the whole space, however many placeholders it holds (a template, not a space)."""
-    found = [(loc, m.group()) for loc, text in _strings(space.model_dump(mode="json")) for m in PLACEHOLDER.finditer(text)]
+    found = [(loc, m.group()) for loc, text in _strings(space) for m in PLACEHOLDER.finditer(text)]
     if not found:
         return
     names = list(dict.fromkeys(text for _, text in found))
@@ -119,7 +113,7 @@ def _covers(field: str, path: str) -> bool:
 
 
 def _placeholder_fields(space: SerializedSpace) -> set[str]:
-    return {json_path(_field(loc)) for loc, text in _strings(space.model_dump(mode="json")) if PLACEHOLDER.search(text)}
+    return {json_path(_field(loc)) for loc, text in _strings(space) if PLACEHOLDER.search(text)}
 
 
 def dominated(space: SerializedSpace, problems: Iterable[Problem]) -> list[Problem]:
