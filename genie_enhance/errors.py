@@ -32,7 +32,8 @@ class SpaceFormatError(GenieEnhanceError):
     """A serialized_space document that cannot be parsed; `problems` holds one `path: message` per issue."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
-        super().__init__(f"{source}: invalid Genie space:\n" + "\n".join(f"  {p}" for p in problems))
+        listed = f" {problems[0]}" if len(problems) == 1 else "\n" + "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{source}: invalid Genie space:{listed}")  # one problem: one line
         self.source = source
         self.problems = problems
 

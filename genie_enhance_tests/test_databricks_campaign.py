@@ -269,7 +269,7 @@ def concurrent_edit(shared: Shared) -> Iterator[dict[str, Any]]:
     shared.out_dirs.append(out)
     benchmarks = _subset(shared, 20)
     with _emulator(shared) as emulator:
-        emulator.faults.arm_concurrent_edit()
+        emulator.faults.arm_concurrent_edit(skip=2)  # the admission check: catalog, space
         campaign = _invoke(shared, _databricks_args(shared, out, *UNLIMITED, "--max-iterations", "3",
                                                     benchmarks=benchmarks), emulator.host)
         after_campaign = emulator.workspace.space(SPACE_ID).space
@@ -279,7 +279,7 @@ def concurrent_edit(shared: Shared) -> Iterator[dict[str, Any]]:
     with _emulator(shared) as emulator:
         dry = _invoke(shared, _databricks_args(shared, out, *UNLIMITED, "--dry-run", benchmarks=benchmarks),
                       emulator.host)
-        emulator.faults.arm_concurrent_edit()
+        emulator.faults.arm_concurrent_edit(skip=2)  # the admission check: catalog, space
         applied = _invoke(shared, ["apply", "--proposal", str(out / "proposal.json"), "--backend", "databricks",
                                    "--space-id", SPACE_ID, "--warehouse-id", WAREHOUSE_ID, "--out", str(out)],
                           emulator.host)

@@ -64,7 +64,7 @@ def test_json_output(tmp_path: Path) -> None:
     payload = json.loads(result.stdout)
     assert payload["file"] == str(REST) and payload["valid"] is False
     assert {"path": "benchmarks.questions[0].id", "code": "invalid_id"}.items() <= payload["problems"][0].items()
-    assert all(set(p) == {"path", "code", "message"} for p in payload["problems"])
+    assert all(set(p) == {"path", "code", "message", "severity"} for p in payload["problems"])
 
     ok = invoke("validate-space", "--json", str(write(tmp_path, valid_space_dict())))
     assert ok.exit_code == 0 and json.loads(ok.stdout)["valid"] is True and json.loads(ok.stdout)["problems"] == []

@@ -19,7 +19,8 @@ from genie_enhance.cli.app import app
 from genie_enhance.space.io import parse_space
 from genie_enhance.space.validation import validate_space
 from genie_enhance.emulator import Emulator
-from genie_enhance.space.validation.deny import DENY_LIST, SEVERITIES, denied_calls
+from genie_enhance.space.validation.deny import DENY_LIST, denied_calls
+from genie_enhance.space.validation.problems import RULES, Severity
 from genie_enhance.space.validation.execution import check_execution
 from genie_enhance.sql import ensure_read_only
 from genie_enhance_tests.support.emulator import TOKEN, emulator_space, make_emulator, emulator_files  # noqa: F401
@@ -122,7 +123,7 @@ def test_identity_functions_are_reported_as_their_own_code(tmp_path: Path, shop_
     data, path = with_sql(valid_space_dict(), F, "customers.name = current_user()")
     problems = json.loads(validate(tmp_path, data).stdout)["problems"]
     assert [(p["path"], p["code"]) for p in problems] == [(path, "identity_function")]
-    assert SEVERITIES["identity_function"] == "warning" and SEVERITIES["denied_function"] == "error"
+    assert RULES["identity_function"][0] is Severity.WARNING and RULES["denied_function"][0] is Severity.ERROR
 
 
 def test_warehouse_messages_are_scrubbed_of_secrets(tmp_path: Path, shop_db: Path) -> None:

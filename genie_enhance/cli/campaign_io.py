@@ -12,6 +12,7 @@ from rich.table import Table
 
 from genie_enhance.cli.app import console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
+from genie_enhance.cli.space_cmds import print_space_warnings
 from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
 from genie_enhance.engine.campaign import IterationOutcome
 from genie_enhance.engine.launch import supersede_or_refuse
@@ -35,9 +36,10 @@ def open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | Non
                  space_id: str | None, warehouse_id: str | None, catalog: str | None = None,
                  genie_latency_ms: float = 0, genie_noise: float = 0.0, progress: bool = False,
                  benchmarks_required: bool = True, profile: str | None = None,
-                 poll_interval_s: float = 1.0) -> Runtime:
-    """Build the backend the flags name, then the runtime around it; the benchmark files' warnings are printed
-    here, once, on stderr (the campaign records them as events when it starts)."""
+                 poll_interval_s: float = 1.0, admit: bool = True) -> Runtime:
+    """Build the backend the flags name, then the runtime around it — which refuses an invalid space (`admit`;
+    off only for `rollback`). The warnings of the benchmark files and of the space are printed here, once, on
+    stderr (the campaign records them as events when it starts)."""
     if settings.backend == "local":
         if warehouse is None or space is None:
             raise ConfigError("--backend local needs --warehouse F.duckdb and --space space.json")
@@ -45,21 +47,22 @@ def open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | Non
                                 noise=genie_noise, seed=settings.seed)
         llm_settings = LLMSettings.from_env() if settings.use_llm else None
         try:
-            rt = build_runtime(settings, backend, out, llm_settings=llm_settings, progress=progress)
+            rt = build_runtime(settings, backend, out, llm_settings=llm_settings, progress=progress, admit=admit)
         except BaseException:
             backend.close()
             raise
     elif settings.backend == "databricks":
         rt = _databricks_runtime(settings, out, space_id, warehouse_id, profile=profile,
-                                 poll_interval_s=poll_interval_s, progress=progress)
+                                 poll_interval_s=poll_interval_s, progress=progress, admit=admit)
     else:
         raise ConfigError(f"--backend {settings.backend}: unknown backend (choose local or databricks)")
     print_benchmark_warnings(rt.benchmark_warnings)
+    print_space_warnings(rt.space_warnings)
     return rt
 
 
 def _databricks_runtime(settings: CampaignSettings, out: Path, space_id: str | None, warehouse_id: str | None, *,
-                        profile: str | None, poll_interval_s: float, progress: bool) -> Runtime:
+                        profile: str | None, poll_interval_s: float, progress: bool, admit: bool) -> Runtime:
     """A Genie space of a workspace (host and credentials by unified auth: DATABRICKS_* variables or a profile).
     With the LLM on and no OPENAI_BASE_URL, the LLM is the workspace's serving endpoints, with its credentials."""
     missing = [flag for flag, value in (("--space-id", space_id), ("--warehouse-id", warehouse_id)) if not value]
@@ -68,7 +71,7 @@ def _databricks_runtime(settings: CampaignSettings, out: Path, space_id: str | N
     backend = databricks_backend(space_id, warehouse_id, profile=profile, max_per_minute=settings.rate_per_minute,
                                  poll_interval_s=poll_interval_s)
     try:
-        return workspace_runtime(settings, backend, out, progress=progress)
+        return workspace_runtime(settings, backend, out, progress=progress, admit=admit)
     except BaseException:
         backend.close()
         raise

@@ -191,7 +191,8 @@ def rollback(
 ) -> None:
     """Restore a recorded config version's exact bytes on the live space (validated; the live bytes are recorded
     first when no version of the space has them, and the output names that version)."""
-    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile, space_key) as rt:
+    with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile, space_key,
+                        admit=False) as rt:
         latest = rt.tracking.latest_campaign(rt.settings.space_key)
         restored = rollback_to(rt, to, latest.campaign_id if latest else None)
     if restored.external_version_id:
@@ -233,13 +234,14 @@ def apply_cmd(
 @contextmanager
 def _admin_runtime(backend: str, warehouse: Path | None, space: Path | None, space_id: str | None,
                    warehouse_id: str | None, out: Path, profile: str | None = None,
-                   space_key: str | None = None) -> Iterator[Runtime]:
-    """The live space of a one-off admin command (no benchmarks): errors become one clear line, and it is closed."""
+                   space_key: str | None = None, admit: bool = True) -> Iterator[Runtime]:
+    """The live space of a one-off admin command (no benchmarks): errors become one clear line, and it is closed.
+    `admit=False` (rollback) skips the validity gate: restoring a recorded version must work on a broken space."""
     settings = CampaignSettings(space_key=space_key or _space_key(space, space_id), backend=backend, benchmarks="",
                                 holdout=0)
     try:
         rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
-                          warehouse_id=warehouse_id, benchmarks_required=False, profile=profile)
+                          warehouse_id=warehouse_id, benchmarks_required=False, profile=profile, admit=admit)
     except (GenieEnhanceError, FileNotFoundError, ValueError) as exc:
         fail(exc)
     try:

@@ -20,6 +20,8 @@ from genie_enhance.backends.protocols import AnswerStatus, ResultSet
 from genie_enhance.benchmarks import load_benchmark_set, split_benchmarks
 from genie_enhance.cli.app import app, console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
+from genie_enhance.cli.space_cmds import print_space_warnings
+from genie_enhance.engine.admission import admit_space
 from genie_enhance.engine.native_eval import OurVerdict, compare_native, native_ids
 from genie_enhance.errors import BenchmarkError, ConfigError, GenieEnhanceError, ServiceError, SpaceFormatError
 from genie_enhance.scoring.runner import ScoreReport, score_benchmarks
@@ -164,6 +166,7 @@ def score(
                           Remote(space_id, warehouse_id, profile, poll_interval, rate_per_minute))
     native = None
     with local, _user_errors():
+        print_space_warnings(admit_space(local.store, local.warehouse))  # errors: nothing is scored
         loaded = load_benchmark_set(benchmarks)
         print_benchmark_warnings(loaded.warnings)
         questions = loaded.benchmarks

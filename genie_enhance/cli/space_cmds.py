@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
@@ -12,7 +13,7 @@ import typer
 from genie_enhance.backends.databricks.client import workspace_client
 from genie_enhance.backends.databricks.warehouse import DatabricksWarehouse
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.cli.app import app
+from genie_enhance.cli.app import app, err_console
 from genie_enhance.cli.campaign_io import fail
 from genie_enhance.errors import GenieEnhanceError, SpaceFormatError
 from genie_enhance.space.io import load_document
@@ -20,6 +21,7 @@ from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.normalize import upgrade_to_v2
 from genie_enhance.space.validation import (
     Problem,
+    errors,
     instruction_count,
     problems_from_format_error,
     snippet_count,
@@ -34,30 +36,27 @@ def _load(file: Path) -> tuple[SerializedSpace | None, list[Problem], bool]:
         space = load_document(file).space
     except SpaceFormatError as exc:
         return None, problems_from_format_error(exc.problems), False
-    except UnicodeDecodeError as exc:
-        return None, [Problem("$", "format", f"not UTF-8 text: {exc}")], False
     if space.version < 2:
         return upgrade_to_v2(space), [], True
     return space, [], False
 
 
-def _validate(space: SerializedSpace, warehouse_path: Path | None, catalog: str | None, lenient: bool) -> list[Problem]:
+def _validate(space: SerializedSpace, warehouse_path: Path | None, catalog: str | None) -> list[Problem]:
     """Structure and SQL checks; with a warehouse file also its catalog and a LIMIT 0 run of every statement."""
     if warehouse_path is None:
-        return validate_space(space, strict_sorting=not lenient)
+        return validate_space(space)
     try:
         warehouse = DuckDBWarehouse(warehouse_path, catalog)
     except duckdb.Error as exc:
         message = f"cannot open {warehouse_path} as a DuckDB warehouse: {exc}"
         raise typer.BadParameter(message, param_hint="--warehouse") from exc
     try:
-        return validate_space(space, catalog=warehouse.catalog(), warehouse=warehouse, strict_sorting=not lenient)
+        return validate_space(space, catalog=warehouse.catalog(), warehouse=warehouse)
     finally:
         warehouse.close()
 
 
-def _validate_on_databricks(space: SerializedSpace, warehouse_id: str, profile: str | None,
-                            lenient: bool) -> list[Problem]:
+def _validate_on_databricks(space: SerializedSpace, warehouse_id: str, profile: str | None) -> list[Problem]:
     """The same checks against a Databricks SQL warehouse (statement API; unified auth from env or `profile`)."""
     try:
         w = workspace_client(profile=profile)
@@ -66,7 +65,13 @@ def _validate_on_databricks(space: SerializedSpace, warehouse_id: str, profile: 
         catalog = warehouse.catalog()
     except (GenieEnhanceError, ValueError) as exc:
         fail(exc)
-    return validate_space(space, catalog=catalog, warehouse=warehouse, strict_sorting=not lenient)
+    return validate_space(space, catalog=catalog, warehouse=warehouse)
+
+
+def print_space_warnings(problems: Sequence[Problem]) -> None:
+    """The warnings of a space a command starts from, one `warning: <path>: <message>` line each, on stderr."""
+    for problem in problems:
+        err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _summary(space: SerializedSpace) -> str:
@@ -90,7 +95,8 @@ def validate_space_cmd(
     profile: Optional[str] = typer.Option(None, "--profile", help="Databricks config profile (databricks backend)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of text"),
 ) -> None:
-    """Check a space the way the Genie API would; exit 1 with one `<json path>: <message>` line per problem."""
+    """Check a space the way the Genie API would: one `<json path>: <message>` line per problem, warnings prefixed
+    `warning:`; exit 1 when there is an error (warnings alone exit 0)."""
     if catalog and warehouse is None:
         raise typer.BadParameter("--catalog needs --warehouse", param_hint="--catalog")
     if backend not in ("local", "databricks"):
@@ -100,21 +106,19 @@ def validate_space_cmd(
                                  param_hint="--warehouse-id")
     space, problems, was_v1 = _load(file)
     if was_v1:
-        typer.echo(
-            f"note: {file} is a version 1 space; upgraded to version 2 for validation "
-            "(sorting not enforced: v1 UI exports are not sorted)",
-            err=True,
-        )
+        typer.echo(f"note: {file} is a version 1 space; upgraded to version 2 for validation", err=True)
     if space is not None and warehouse_id is not None:
-        problems = _validate_on_databricks(space, warehouse_id, profile, lenient=was_v1)
+        problems = _validate_on_databricks(space, warehouse_id, profile)
     elif space is not None:
-        problems = _validate(space, warehouse, catalog, lenient=was_v1)
+        problems = _validate(space, warehouse, catalog)
+    failed = bool(errors(problems))
     if as_json:
-        payload = {"file": str(file), "valid": not problems, "problems": [p.to_dict() for p in problems]}
+        payload = {"file": str(file), "valid": not failed, "problems": [p.to_dict() for p in problems]}
         typer.echo(json.dumps(payload, ensure_ascii=False))
-    elif problems:
-        for problem in problems:
-            typer.echo(" ".join(str(problem).splitlines()))
     else:
-        typer.echo(f"{file}: valid: {_summary(space)}")
-    raise typer.Exit(1 if problems else 0)
+        for problem in problems:
+            prefix = "" if problem.is_error else "warning: "
+            typer.echo(prefix + " ".join(str(problem).splitlines()))
+        if not failed:
+            typer.echo(f"{file}: valid: {_summary(space)}")
+    raise typer.Exit(1 if failed else 0)

@@ -15,7 +15,7 @@ from genie_enhance.space.io import parse_space
 
 VALID = dg.AssetCheckSpec(
     "valid", asset="validated_config", blocking=True,
-    description="The candidate config adds no validation problem over its base (schema, budgets, references, "
+    description="The candidate config adds no validation error over its base (schema, budgets, references, "
                 "every SQL parses, is read-only and runs with LIMIT 0). Blocks applied_config when it fails.",
 )
 NO_SCORE_REGRESSION = dg.AssetCheckSpec(

@@ -72,6 +72,7 @@ class _Scripts:
     message_failures: deque[str] = field(default_factory=deque)
     expiries: int = 0
     concurrent_edits: int = 0
+    concurrent_edit_skips: int = 0  # exports to let pass before the armed edits start
     question_failures: dict[str, str] = field(default_factory=dict)  # question text → error type, every time
 
 
@@ -120,10 +121,12 @@ class Faults:
         with self._lock:
             self._scripts.expiries += times
 
-    def arm_concurrent_edit(self, *, times: int = 1) -> None:
-        """After each of the next `times` exports, someone else edits that space."""
+    def arm_concurrent_edit(self, *, times: int = 1, skip: int = 0) -> None:
+        """After each of the next `times` exports (once `skip` exports went by untouched, e.g. the admission check
+        every campaign command starts with), someone else edits that space."""
         with self._lock:
             self._scripts.concurrent_edits += times
+            self._scripts.concurrent_edit_skips = skip
 
     def configure(self, payload: dict) -> None:
         """Apply a `POST /emulator/faults` body: `http`, `message_failures`, `question_failures` (question →
@@ -193,6 +196,9 @@ class Faults:
 
     def take_concurrent_edit(self) -> bool:
         with self._lock:
+            if self._scripts.concurrent_edits > 0 and self._scripts.concurrent_edit_skips > 0:
+                self._scripts.concurrent_edit_skips -= 1
+                return False
             if self._scripts.concurrent_edits > 0:
                 self._scripts.concurrent_edits -= 1
                 return True

@@ -12,7 +12,7 @@ from genie_enhance.space.ids import stable_id
 from genie_enhance.space.io import parse_space, space_to_json
 from genie_enhance.space.model import SampleQuestion, SerializedSpace
 from genie_enhance.space.normalize import normalize, upgrade_to_v2
-from genie_enhance.space.validation import validate_space
+from genie_enhance.space.validation import errors, validate_space
 
 
 def accept_space(value: Any, *, strict_sorting: bool, source: str = "serialized_space") -> tuple[str, SerializedSpace]:
@@ -28,7 +28,7 @@ def accept_space(value: Any, *, strict_sorting: bool, source: str = "serialized_
     except SpaceFormatError as exc:
         raise bad_request(f"Invalid {source}:\n" + "\n".join(exc.problems)) from exc
     space = upgrade_to_v2(space) if strict_sorting else normalize(space)
-    problems = validate_space(space, strict_sorting=strict_sorting, safety=False)  # as the API: no deny list
+    problems = errors(validate_space(space, strict_sorting=strict_sorting, safety=False))  # as the API: no deny list; warnings accepted
     if problems:
         raise bad_request(f"Invalid {source}:\n" + "\n".join(str(p) for p in problems))
     return space_to_json(space, indent=None), space

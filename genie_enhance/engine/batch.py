@@ -1,8 +1,10 @@
 """Validate a batch of proposals against the config and apply it as one update.
 
-Each fix is tried on the candidate in turn and kept only if it applies and adds no validation problem (schema,
-budgets, references to real tables/columns; SQL-carrying fixes also execute with LIMIT 0). Nothing invalid ever
-reaches the live space; the batch is applied once, with the etag of the snapshot it was built on.
+Each fix is tried on the candidate in turn and kept only if it applies and adds no validation error (schema,
+budgets, references to real tables/columns; SQL-carrying fixes also execute with LIMIT 0); warnings never drop a
+fix. Problems are compared by code, message and place — the place anchored on item ids, so an existing problem
+that only moved (a fix inserted an item before it) is not new, while the same text at another item is. Nothing
+invalid ever reaches the live space; the batch is applied once, with the etag of the snapshot it was built on.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.errors import FixError
 from genie_enhance.space.model import SerializedSpace
-from genie_enhance.space.validation import ExecutionCache, validate_space
+from genie_enhance.space.validation import ExecutionCache, errors, validate_space
+from genie_enhance.space.validation.locate import anchored_path
 
 SQL_FIX_TYPES = {"add_example_sql", "add_sql_snippet", "add_join", "fix_join"}
 
@@ -28,10 +31,11 @@ class Batch:
 
 
 def _problems(space: SerializedSpace, rt: Runtime, *, execute: bool,
-              cache: ExecutionCache | None = None) -> Counter[tuple[str, str]]:
-    found = validate_space(space, catalog=rt.catalog, warehouse=rt.backend.warehouse if execute else None,
-                           execution_cache=cache)
-    return Counter((p.code, p.message) for p in found)
+              cache: ExecutionCache | None = None) -> Counter[tuple[str, str, str]]:
+    found = errors(validate_space(space, catalog=rt.catalog, warehouse=rt.backend.warehouse if execute else None,
+                                  execution_cache=cache))
+    data = space.model_dump(mode="json")
+    return Counter((p.code, p.message, anchored_path(data, p.path)) for p in found)
 
 
 def build_batch(rt: Runtime, base: SerializedSpace, proposals: list[Any]) -> Batch:
@@ -48,7 +52,7 @@ def build_batch(rt: Runtime, base: SerializedSpace, proposals: list[Any]) -> Bat
             continue
         new = _problems(trial, rt, execute=fix.type in SQL_FIX_TYPES, cache=cache) - known
         if new:
-            batch.invalid.append((proposal, "; ".join(f"{code}: {msg}" for code, msg in sorted(new))))
+            batch.invalid.append((proposal, "; ".join(f"{code}: {msg}" for code, msg, _ in sorted(new))))
             continue
         batch.candidate = trial
         batch.accepted.append(proposal)
@@ -56,7 +60,7 @@ def build_batch(rt: Runtime, base: SerializedSpace, proposals: list[Any]) -> Bat
 
 
 def added_problems(rt: Runtime, base: SerializedSpace, candidate: SerializedSpace) -> list[str]:
-    """Validation problems `candidate` has that `base` does not (SQL executed with LIMIT 0): empty when valid."""
+    """Validation errors `candidate` has that `base` does not (SQL executed with LIMIT 0): empty when valid."""
     cache: ExecutionCache = {}
     new = _problems(candidate, rt, execute=True, cache=cache) - _problems(base, rt, execute=True, cache=cache)
-    return [f"{code}: {msg}" for code, msg in sorted(new.elements())]
+    return [f"{path}: {code}: {msg}" for code, msg, path in sorted(new.elements())]

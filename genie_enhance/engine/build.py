@@ -10,6 +10,7 @@ from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MI
 from genie_enhance.backends.local.factory import open_local_backend
 from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.benchmarks import LoadedBenchmarks, load_benchmark_set
+from genie_enhance.engine.admission import admit_space
 from genie_enhance.engine.runtime import Backend, CampaignSettings, Runtime, out_paths
 from genie_enhance.llm import LLMClient, LLMSettings
 from genie_enhance.proposers.heuristic import HeuristicProposer
@@ -51,12 +52,16 @@ def _llm_hook(tracking: TrackingStore, current: dict[str, Any]):
 
 def build_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *,
                   llm_settings: LLMSettings | None = None, progress: bool = False, secrets: Sequence[str] = (),
-                  llm_http_client: Any | None = None, tracking_path: Path | None = None) -> Runtime:
+                  llm_http_client: Any | None = None, tracking_path: Path | None = None,
+                  admit: bool = True) -> Runtime:
     """Wire everything a campaign needs; secrets (the LLM key, plus `secrets`, e.g. the workspace token) are
     scrubbed from what the tracking store writes. `llm_http_client` authenticates LLM requests its own way.
     `tracking_path`: a tracking store shared by several spaces (default: `<out_dir>/tracking.duckdb`). The
-    benchmarks are read first, so a malformed file leaves no output directory or tracking store behind."""
+    benchmarks are read and the live space admitted first (`admit_space`; `admit=False` only for a rollback, which
+    must work on a broken space), so a malformed file leaves no output directory or tracking store behind."""
     loaded = load_benchmark_set(settings.benchmarks) if settings.benchmarks else LoadedBenchmarks()
+    catalog = backend.warehouse.catalog() if admit else None
+    space_warnings = admit_space(backend.store, backend.warehouse, catalog) if admit else []
     out_dir.mkdir(parents=True, exist_ok=True)
     secrets = [*secrets, *([llm_settings.api_key.get_secret_value()] if llm_settings is not None else [])]
     tracking = TrackingStore(tracking_path or out_paths(out_dir)["tracking"], secrets=secrets)
@@ -68,12 +73,12 @@ def build_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *
         proposers.append(LLMProposer(llm))
     return Runtime(settings=settings, backend=backend, tracking=tracking, benchmarks=loaded.benchmarks,
                    proposers=proposers, llm=llm, progress=progress, current=current,
-                   benchmark_warnings=loaded.warnings)
+                   benchmark_warnings=loaded.warnings, space_warnings=space_warnings, _catalog=catalog)
 
 
 def workspace_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *,
                       explicit_llm: Callable[[], LLMSettings] | None = None, progress: bool = False,
-                      tracking_path: Path | None = None) -> Runtime:
+                      tracking_path: Path | None = None, admit: bool = True) -> Runtime:
     """A runtime over a Databricks backend: the workspace credentials are scrubbed from the tracking store, and
     with the LLM on it is the workspace's serving endpoints (workspace auth per request) unless an explicit
     endpoint is configured (`OPENAI_BASE_URL`, or `explicit_llm` — e.g. a base URL in genie_enhance.yaml)."""
@@ -90,4 +95,4 @@ def workspace_runtime(settings: CampaignSettings, backend: Backend, out_dir: Pat
             http_client = workspace_http_client(client)
     return build_runtime(settings, backend, out_dir, llm_settings=llm_settings, progress=progress,
                          secrets=credential_secrets(client), llm_http_client=http_client,
-                         tracking_path=tracking_path)
+                         tracking_path=tracking_path, admit=admit)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from genie_enhance.engine.admission import SPACE_WARNING
 from genie_enhance.engine.iteration import IterationOutcome, apply_batch, run_iteration
 from genie_enhance.engine.leakage import check_final_space
 from genie_enhance.engine.policy import Action, best_iteration, conclusive
@@ -28,7 +29,7 @@ __all__ = ["BENCHMARK_WARNING", "IterationOutcome", "IterationRunner", "apply_ba
 
 def start_or_resume(rt: Runtime, *, new: bool = False) -> str:
     """The running campaign of this space (resumed), or a new one; either way, the warnings of the benchmark
-    files it runs on are recorded as its events."""
+    files it runs on and of its starting config are recorded as its events."""
     latest = None if new else rt.tracking.latest_campaign(rt.settings.space_key)
     if latest is not None and latest.status == "running":
         resume(rt, latest.campaign_id)
@@ -42,6 +43,8 @@ def start_or_resume(rt: Runtime, *, new: bool = False) -> str:
         campaign_id = rt.tracking.start_campaign(spec)
     for warning in rt.benchmark_warnings:
         rt.tracking.record_event(campaign_id, BENCHMARK_WARNING, str(warning), data=warning.to_dict())
+    for problem in rt.space_warnings:
+        rt.tracking.record_event(campaign_id, SPACE_WARNING, str(problem), data=problem.to_dict())
     return campaign_id
 
 

@@ -114,6 +114,7 @@ class Runtime:
     entity_values: list[str] | None = None  # the leakage guard's entity values, read once per runtime
     benchmark_warnings: list[BenchmarkWarning] = field(default_factory=list)
     settler: Settler = field(default_factory=Settler)  # clock and sleep of propagation waits (tests inject)
+    space_warnings: list[Any] = field(default_factory=list)  # `Problem` warnings of the starting config
 
     @property
     def split(self) -> BenchmarkSplit:

@@ -19,7 +19,7 @@ from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.backends.local.space_store import FileSpaceStore, etag_of
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.errors import ConfigError
-from genie_enhance.space.io import parse_document
+from genie_enhance.space.io import decode_text, parse_document
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.sql import DIALECT
 
@@ -43,7 +43,7 @@ class CurrentSpace:
         etag = etag_of(data)
         with self._lock:
             if etag != self._etag or self._space is None:
-                self._space = parse_document(data.decode("utf-8"), source=str(self.store.path)).space
+                self._space = parse_document(decode_text(data, str(self.store.path)), source=str(self.store.path)).space
                 self._etag = etag
             return self._space
 

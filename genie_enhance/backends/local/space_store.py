@@ -20,7 +20,7 @@ from pathlib import Path
 
 from genie_enhance.errors import ConcurrentEditError
 from genie_enhance.fileio import atomic_write
-from genie_enhance.space.io import SpaceDocument, parse_document
+from genie_enhance.space.io import SpaceDocument, decode_text, parse_document
 from genie_enhance.space.model import SerializedSpace
 
 _VERSION_NAME = re.compile(r"^(?P<number>\d{4,})-(?P<etag>[0-9a-f]{32})\.json$")
@@ -64,7 +64,7 @@ class FileSpaceStore:
     def export_document(self) -> tuple[SpaceDocument, str]:
         """Like `export`, with the export wrapper (if the file has one)."""
         data = self.read_bytes()
-        return parse_document(data.decode("utf-8"), source=str(self.path)), etag_of(data)
+        return parse_document(decode_text(data, str(self.path)), source=str(self.path)), etag_of(data)
 
     # ------------------------------------------------------------------------------------------ writing
     def update(self, space: SerializedSpace, etag: str) -> str:

@@ -1,5 +1,6 @@
 """Validate a `serialized_space` the way the Genie API would (and a little stricter), naming the JSON path of
-every problem. Each rule is a small generator of `Problem`s; `validate_space` chains them.
+every problem. Each rule is a small generator of `Problem`s; `validate_space` chains them. Every problem has a
+severity (`problems.RULES`): errors are what the API rejects (or SQL Genie cannot run), warnings are advice.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from genie_enhance.space.validation.budgets import (
 )
 from genie_enhance.space.validation.deny import check_denied_functions
 from genie_enhance.space.validation.execution import ExecutionCache, check_execution
-from genie_enhance.space.validation.problems import Problem, problems_from_format_error
+from genie_enhance.space.validation.problems import (
+    RULES,
+    Problem,
+    Severity,
+    errors,
+    problems_from_format_error,
+    warnings,
+)
 from genie_enhance.space.validation.references import (
     check_catalog_tables,
     check_join_references,
@@ -40,9 +48,12 @@ from genie_enhance.space.validation.structure import (
     check_v1_column_flags,
     check_version,
 )
+from genie_enhance.space.validation.text import check_joined_lines, check_template_placeholders, dominated
 
 STRUCTURE_RULES = (
     check_version,
+    check_template_placeholders,
+    check_joined_lines,
     check_ids,
     check_text_instructions,
     check_benchmark_answers,
@@ -71,9 +82,10 @@ def validate_space(
     safety: bool = True,
     execution_cache: ExecutionCache | None = None,
 ) -> list[Problem]:
-    """Every problem found (empty list = valid). `catalog` adds existence checks, `warehouse` a LIMIT 0 dry run
-    of every SQL in context (`execution_cache` runs each statement once across calls); `safety=False` leaves
-    out the rules the Genie API itself does not apply (the deny list)."""
+    """Every problem found, errors and warnings (see `errors`). `catalog` adds existence checks, `warehouse` a
+    LIMIT 0 dry run of every SQL in context (`execution_cache` runs each statement once across calls);
+    `safety=False` leaves out the rules the Genie API itself does not apply (the deny list);
+    `strict_sorting=False` skips the order checks (for input about to be normalized)."""
     problems = [p for rule in STRUCTURE_RULES for p in rule(space)]
     if safety:
         problems += [p for rule in SAFETY_RULES for p in rule(space)]
@@ -83,12 +95,16 @@ def validate_space(
         problems += [p for rule in CATALOG_RULES for p in rule(space, catalog)]
     if warehouse is not None:
         problems += check_execution(space, warehouse, skip={p.path for p in problems}, cache=execution_cache)
-    return problems
+    return dominated(space, problems)
 
 
 __all__ = [
     "ExecutionCache",
+    "RULES",
     "Problem",
+    "Severity",
+    "errors",
+    "warnings",
     "instruction_count",
     "problems_from_format_error",
     "snippet_count",

@@ -56,19 +56,20 @@ def check_budgets(space: SerializedSpace) -> Iterator[Problem]:
         yield Problem("data_sources.tables", "no_tables", "a space needs at least one table")
 
 
-def _walk(value: Any, loc: tuple[int | str, ...]) -> Iterator[tuple[tuple[int | str, ...], Any]]:
+def walk(value: Any, loc: tuple[int | str, ...] = ()) -> Iterator[tuple[tuple[int | str, ...], Any]]:
+    """Every value of a JSON document with its location, the document itself first."""
     yield loc, value
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _walk(item, (*loc, key))
+            yield from walk(item, (*loc, key))
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _walk(item, (*loc, i))
+            yield from walk(item, (*loc, i))
 
 
 def check_sizes(space: SerializedSpace) -> Iterator[Problem]:
     """Every string ≤25,000 characters and every array ≤10,000 items, anywhere in the document."""
-    for loc, value in _walk(space.model_dump(mode="json"), ()):
+    for loc, value in walk(space.model_dump(mode="json")):
         if isinstance(value, str) and len(value) > MAX_STRING_CHARS:
             yield Problem(
                 json_path(loc), "string_too_long", f"string of {len(value)} characters; at most {MAX_STRING_CHARS}"

@@ -27,7 +27,6 @@ from genie_enhance.sql import ensure_read_only
 DENIED_CODE = "denied_function"
 IDENTITY_CODE = "identity_function"
 # Severity of this module's problem codes, for the validation severity table (one line to register).
-SEVERITIES = {DENIED_CODE: "error", IDENTITY_CODE: "warning"}
 
 
 @dataclass(frozen=True)

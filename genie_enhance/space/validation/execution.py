@@ -34,7 +34,6 @@ STATEMENT_CODE = "sql_execution"
 SNIPPET_CODE = "snippet_execution"
 JOIN_CODE = "join_execution"
 # Severity of this module's problem codes, for the validation severity table (one line to register).
-SEVERITIES = {STATEMENT_CODE: "error", SNIPPET_CODE: "error", JOIN_CODE: "error"}
 _NOT_CONSTANT = (exp.Column, exp.Star, exp.Placeholder, exp.Parameter, exp.Query, exp.Subquery, exp.Table)
 
 

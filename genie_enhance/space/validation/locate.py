@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,3 +71,27 @@ def statements(space: SerializedSpace) -> list[Statement]:
             if answer.format == "SQL":
                 out.append(Statement(f"{owner}.answer[{j}].content", join_lines(answer.content), None, owner))
     return out
+
+
+_IDENTITY_KEYS = ("id", "identifier", "column_name", "name")
+
+
+def path_parts(path: str) -> tuple[int | str, ...]:
+    """`a.b[2].c` → `("a", "b", 2, "c")` (the inverse of `json_path`)."""
+    return tuple(name if name else int(index) for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path))
+
+
+def anchored_path(data: Any, path: str) -> str:
+    """`path` with each list index replaced by the item's identity (`[id=…]`, `[identifier=…]`, …) where it has
+    one, so a problem keeps its place when a fix inserts an item before it (sorted collections shift indices)."""
+    out, node = "", data
+    for part in path_parts(path):
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and part < len(node) else None
+            key = next((k for k in _IDENTITY_KEYS if isinstance(item, dict) and item.get(k)), None)
+            out += f"[{key}={item[key]}]" if key else f"[{part}]"
+            node = item
+        else:
+            out += ("." if out else "") + part
+            node = node.get(part) if isinstance(node, dict) else None
+    return out or path

@@ -60,32 +60,36 @@ def _join_sql_shape(path: str, join: JoinSpec) -> Iterator[Problem]:
 
 
 def _join_condition(path: str, text: str, join: JoinSpec) -> Iterator[Problem]:
-    """One equality between a column of the left alias and a column of the right alias."""
+    """Equalities between a column of the left alias and a column of the right alias, one or several joined by AND
+    (compound conditions appear in server exports)."""
     try:
         cond = parse_condition(text).args["where"].this.unnest()
     except (SqlParseError, ReadOnlySqlError) as exc:
         yield Problem(path, "join_condition", f"invalid join condition: {exc}")
         return
-    if isinstance(cond, exp.And):
-        yield Problem(
-            path, "join_compound", "compound AND conditions are not supported; use one join spec per equality"
-        )
-        return
+    for part in cond.flatten() if isinstance(cond, exp.And) else (cond,):
+        problem = _join_equality(path, part.unnest(), join)
+        if problem is not None:
+            yield problem
+            return
+
+
+def _join_equality(path: str, cond: exp.Expression, join: JoinSpec) -> Problem | None:
     sides = (cond.this, cond.expression) if isinstance(cond, exp.EQ) else ()
     if not sides or not all(isinstance(s, exp.Column) and s.table for s in sides):
-        yield Problem(
+        return Problem(
             path, "join_condition",
-            "the condition must be one equality between alias-qualified columns, e.g. `a`.`id` = `b`.`a_id`",
+            "the condition must be equalities between alias-qualified columns, e.g. `a`.`id` = `b`.`a_id`",
         )
-        return
     aliases = {(join.left.alias or "").lower(), (join.right.alias or "").lower()}
     qualifiers = {s.table.lower() for s in sides}
     if "" not in aliases and qualifiers != aliases:
-        yield Problem(
+        return Problem(
             path, "join_condition",
             f"the condition must compare a column of {join.left.alias} with a column of {join.right.alias} "
             f"(it uses {', '.join(sorted(qualifiers))})",
         )
+    return None
 
 
 def check_join_specs(space: SerializedSpace) -> Iterator[Problem]:
@@ -138,9 +142,9 @@ def _check_value(path: str, kind: str, text: str) -> Iterator[Problem]:
 
 
 def check_snippets(space: SerializedSpace) -> Iterator[Problem]:
-    """Filters are WHERE-less conditions; expressions and measures have an alias and parse as one expression."""
+    """Filters are WHERE-less conditions; expressions (with an alias) and measures parse as one expression."""
     for path, kind, snippet in snippet_items(space):
-        if kind != "filters" and not (getattr(snippet, "alias", "") or "").strip():
+        if kind == "expressions" and not (getattr(snippet, "alias", "") or "").strip():
             yield Problem(f"{path}.alias", "snippet_alias", f"{kind[:-1]} needs a non-empty alias")
         text = join_lines(snippet.sql)
         if not text.strip():
