@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import typer
@@ -12,7 +13,6 @@ from rich.table import Table
 
 from genie_enhance.cli.app import console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
-from genie_enhance.cli.space_cmds import print_space_warnings
 from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
 from genie_enhance.engine.campaign import IterationOutcome
 from genie_enhance.engine.launch import supersede_or_refuse
@@ -23,6 +23,7 @@ from genie_enhance.engine.summary import campaign_summary
 from genie_enhance.errors import ConfigError
 from genie_enhance.fileio import atomic_write
 from genie_enhance.llm import LLMSettings
+from genie_enhance.space.validation import Problem
 from genie_enhance.tracking.report import render_report
 
 
@@ -30,6 +31,12 @@ def fail(exc: BaseException) -> NoReturn:
     """One clear line on stderr (never re-wrapped; the message is not read as markup), exit 2."""
     err_console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def print_space_warnings(problems: Sequence[Problem]) -> None:
+    """The warnings of a space a command starts from, one `warning: <path>: <message>` line each, on stderr."""
+    for problem in problems:
+        err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
 
 
 def open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | None, space: Path | None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
@@ -13,7 +12,7 @@ import typer
 from genie_enhance.backends.databricks.client import workspace_client
 from genie_enhance.backends.databricks.warehouse import DatabricksWarehouse
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.cli.app import app, err_console
+from genie_enhance.cli.app import app
 from genie_enhance.cli.campaign_io import fail
 from genie_enhance.errors import GenieEnhanceError, SpaceFormatError
 from genie_enhance.space.io import load_document
@@ -66,12 +65,6 @@ def _validate_on_databricks(space: SerializedSpace, warehouse_id: str, profile: 
     except (GenieEnhanceError, ValueError) as exc:
         fail(exc)
     return validate_space(space, catalog=catalog, warehouse=warehouse)
-
-
-def print_space_warnings(problems: Sequence[Problem]) -> None:
-    """The warnings of a space a command starts from, one `warning: <path>: <message>` line each, on stderr."""
-    for problem in problems:
-        err_console.print(f"warning: {problem}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _summary(space: SerializedSpace) -> str:
