@@ -1,0 +1,157 @@
+"""Loop scale: one iteration over N benchmark questions, per stage, against scoring alone.
+
+Builds the offline demo in a temporary directory, generates N distinct benchmark questions from the demo
+benchmarks (each demo question holding a number — a year, a threshold, a top-N — templated over other values of
+that number, in the question and its expected SQL alike), writes them to a JSON benchmark file, and runs one
+iteration through the CLI's entry point (`execute_campaign`, what `genie-enhance run --max-iterations 1` calls: the
+Dagster iteration job on the iteration's partition, then the campaign's finish with its final leak check, the final
+config and the report). It prints each step's time
+(the durations the iteration records: snapshot, score, plan = decide + propose, validate, apply, complete =
+record), the campaign's finish (final leak check), the outputs (report, summary) and the whole run. `score/ratio`
+is the iteration's wall time over its score step: 1.0 would mean the loop costs nothing beyond scoring.
+
+    .venv/bin/python perf/loop_scale.py --questions 1000 10000 --json
+
+Measured on the shared 2-core machine (offline Genie, latency 0, concurrency 8), seconds:
+
+    stage       1k before  1k after   10k before  10k after
+    (filled in below, from this script's own output)
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from genie_enhance.benchmarks import Benchmark, load_benchmark_set
+from genie_enhance.cli.campaign_io import write_outputs
+from genie_enhance.defs.launch import CAMPAIGN_TAG, ITERATION_TAG
+from genie_enhance.defs.local_run import QUIET, JobIterationRunner, open_instance
+from genie_enhance.defs.partitions import ITERATIONS
+from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo, fresh_working_space
+from genie_enhance.engine.build import build_runtime, local_backend
+from genie_enhance.engine.campaign import finish, start_or_resume
+from genie_enhance.engine.iteration import STEPS, IterationOutcome, IterationState
+from genie_enhance.engine.runtime import CampaignSettings, Runtime
+from genie_enhance.engine.steps import partition_key
+
+_NUMBER = re.compile(r"\b\d+\b")
+
+
+def _variable_number(b: Benchmark) -> str | None:
+    """The number a demo question can be templated over: in its question and as a literal of its SQL."""
+    for token in _NUMBER.findall(b.question):
+        if re.search(rf"\b{token}\b", b.expected_sql):
+            return token
+    return None
+
+
+def _values(token: str) -> Iterator[int]:
+    """Other values of `token`, nearest first: years around it, counts and thresholds from 1 up."""
+    start = int(token)
+    if 1900 <= start <= 2100:
+        return itertools.chain.from_iterable((start - k, start + k) for k in itertools.count(1))
+    return (v for v in itertools.count(1) if v != start)
+
+
+def generate(n: int) -> list[dict[str, Any]]:
+    """N distinct benchmark items (JSON benchmark file form): the demo benchmarks first, then templated ones."""
+    demo = load_benchmark_set(DEMO_BENCHMARKS).benchmarks
+    items = [{"question": b.question, "expected_sql": b.expected_sql} for b in demo][:n]
+    templates = [(b, t) for b in demo if (t := _variable_number(b))]
+    streams = [(b, t, _values(t)) for b, t in templates]
+    seen = {b.question.lower() for b in demo}
+    while len(items) < n:
+        for b, token, values in streams:
+            if len(items) >= n:
+                break
+            v = str(next(values))
+            question = re.sub(rf"\b{token}\b", v, b.question)
+            if question.lower() in seen:
+                continue
+            seen.add(question.lower())
+            items.append({"question": question, "expected_sql": re.sub(rf"\b{token}\b", v, b.expected_sql)})
+    return items
+
+
+class StateKeepingRunner(JobIterationRunner):
+    """The CLI's iteration runner (the Dagster iteration job on the iteration's partition), keeping each
+    iteration's final state: its `durations` are the times the steps recorded."""
+
+    def __init__(self, rt: Runtime, instance: dg.DagsterInstance) -> None:
+        super().__init__(rt, instance)
+        self.states: list[IterationState] = []
+
+    def __call__(self, rt: Runtime, campaign_id: str, iteration: int) -> IterationOutcome:
+        key = partition_key(rt.settings.space_key, campaign_id, iteration)
+        self.instance.add_dynamic_partitions(ITERATIONS, [key])
+        result = self.job.execute_in_process(instance=self.instance, partition_key=key, run_config=QUIET,
+                                             tags={CAMPAIGN_TAG: campaign_id, ITERATION_TAG: str(iteration)})
+        self.states.append(result.output_for_node("evolution_metrics"))
+        return self.states[-1].outcome
+
+
+def run_once(n: int, root: Path, *, seed: int = 0) -> dict[str, Any]:
+    """One iteration over `n` questions as `run --max-iterations 1` runs it; seconds per stage."""
+    files = build_demo(root / "demo")
+    bench = root / f"bench_{n}.json"
+    bench.write_text(json.dumps(generate(n)), encoding="utf-8")
+    space = fresh_working_space(files)
+    # max_iterations=2: the first iteration continues (proposes, validates, applies) as in any real campaign; the
+    # run stops after it, finishing the campaign as `run` does (final leak check), then writes the outputs.
+    settings = CampaignSettings(space_key="demo", benchmarks=str(bench), max_iterations=2, seed=seed)
+    rt = build_runtime(settings, local_backend(files.warehouse, space, seed=seed), root / "out")
+    times: dict[str, float] = {}
+    try:
+        with open_instance(root / "dagster") as instance:
+            runner = StateKeepingRunner(rt, instance)
+            runner.materialize_benchmarks(rt)
+            started = time.perf_counter()
+            campaign_id = start_or_resume(rt, new=True)
+            runner(rt, campaign_id, 1)
+            finish(rt, campaign_id)
+            times["campaign"] = time.perf_counter() - started
+        mark = time.perf_counter()
+        write_outputs(rt, campaign_id, root / "out")
+        times["outputs"] = time.perf_counter() - mark
+        times["total"] = time.perf_counter() - started
+        record = rt.tracking.history(campaign_id)[0]
+    finally:
+        rt.close()
+    state = runner.states[0]
+    steps = {step: state.durations.get(step, 0.0) for step in STEPS}
+    iteration = sum(steps.values())
+    scoring = state.scored.report.wall_s
+    return {
+        "questions": n, "scoring": round(scoring, 2), **{k: round(v, 2) for k, v in steps.items()},
+        "diagnose+record": round(steps["score"] - scoring, 2), "iteration": round(iteration, 2),
+        "dagster+finish": round(times["campaign"] - iteration, 2), "outputs": round(times["outputs"], 2),
+        "total": round(times["total"], 2), "total/scoring": round(times["total"] / scoring, 2) if scoring else None,
+        "decision": record.decision, "fixes_proposed": record.fixes_proposed, "fixes_applied": record.fixes_applied,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--questions", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--json", action="store_true", help="one JSON line per size")
+    args = parser.parse_args(argv)
+    for n in args.questions:
+        with tempfile.TemporaryDirectory(prefix="loop_scale_") as tmp:
+            row = run_once(n, Path(tmp))
+        print(json.dumps(row) if args.json else "  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
