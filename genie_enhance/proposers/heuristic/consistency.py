@@ -89,10 +89,11 @@ class PhraseEvidence:
             phrases = [p for p in [fix.display_name, *fix.synonyms] if p]
         else:
             return None
+        stemmed = [(p, stems(p)) for p in phrases]  # once, not once per train question (10,000 of them)
         for result, runs, shape in self.items:
             if result.id == own_id:
                 continue
-            said = [p for p in phrases if _says(runs, stems(p), within)]
+            said = [p for p, words in stemmed if _says(runs, words, within)]
             if said and not self._consistent(fix, shape):
                 return f'train question {result.id} also says "{said[0]}" but its answer does not mean it that way'
         return None
