@@ -3,19 +3,41 @@
 Builds the offline demo in a temporary directory, generates N distinct benchmark questions from the demo
 benchmarks (each demo question holding a number — a year, a threshold, a top-N — templated over other values of
 that number, in the question and its expected SQL alike), writes them to a JSON benchmark file, and runs one
-iteration through the CLI's entry point (`execute_campaign`, what `genie-enhance run --max-iterations 1` calls: the
-Dagster iteration job on the iteration's partition, then the campaign's finish with its final leak check, the final
-config and the report). It prints each step's time
-(the durations the iteration records: snapshot, score, plan = decide + propose, validate, apply, complete =
-record), the campaign's finish (final leak check), the outputs (report, summary) and the whole run. `score/ratio`
-is the iteration's wall time over its score step: 1.0 would mean the loop costs nothing beyond scoring.
+iteration the way `genie-enhance run` does (`cli.campaign_io.execute_campaign`): the `benchmarks` asset, the
+Dagster iteration job on the iteration's partition (`JobIterationRunner`, in-process, fresh instance), the
+campaign's finish with its final leak check, then the final config and the report (`write_outputs`). The campaign
+allows 2 iterations and stops after the first, so that iteration proposes, validates and applies as in a real
+campaign (with `--max-iterations 1` the policy stops before proposing). Printed, in seconds: `scoring` (asking
+and comparing every question: `ScoreReport.wall_s`), each step's recorded duration (snapshot; score = scoring +
+diagnose + record results; plan = decide + propose, with the leakage guard; validate; apply; complete = record the
+iteration), `dagster+finish` (Dagster's own work and the final leak check), `outputs` (report), `total`, and
+`total/scoring` — 1.0 would mean the loop costs nothing beyond scoring.
 
     .venv/bin/python perf/loop_scale.py --questions 1000 10000 --json
 
-Measured on the shared 2-core machine (offline Genie, latency 0, concurrency 8), seconds:
+Measured on the shared 2-core machine (offline Genie, latency 0, concurrency 8; other jobs running, so ±30%),
+before = main at ad37b81, after = this branch. Seconds:
 
-    stage       1k before  1k after   10k before  10k after
-    (filled in below, from this script's own output)
+    stage            1k before  1k after   10k before  10k after
+    scoring              28.01        41           -          -
+    snapshot              0.36      0.73           -          -
+    score                42.92     59.46           -          -
+    diagnose+record      14.91     18.47           -          -
+    plan                 26.54     58.76           -          -
+    validate              4.47      4.24           -          -
+    apply                 0.96      1.15           -          -
+    complete               0.4      0.29           -          -
+    dagster+finish       12.99     16.74           -          -
+    outputs               4.55      3.82           -          -
+    total                 93.2    145.19           -          -
+    total/scoring         3.33      3.54           -          -
+
+What made it slow, each fixed without changing a result (`test_loop_scale.py` compares seeded demo campaigns
+with traces recorded from main): tracking writes one DuckDB statement per row (`executemany`; now multi-row
+INSERTs of 500), JSON benchmark loading looking up every item's line from the top of the file (quadratic; now
+only for a failing item), the heuristic proposer's phrase check stemming the phrase and analysing the SQL of every
+train question for every fix (now once per fix, and only for questions that say the phrase), a parse cache of
+4,096 SQLs cycled by 20,000 (every pass missed; now 32,768), and read-only readers copying parsed trees.
 """
 
 from __future__ import annotations
