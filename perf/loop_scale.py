@@ -15,22 +15,23 @@ iteration), `dagster+finish` (Dagster's own work and the final leak check), `out
 
     .venv/bin/python perf/loop_scale.py --questions 1000 10000 --json
 
-Measured on the shared 2-core machine (offline Genie, latency 0, concurrency 8; other jobs running, so ±30%),
-before = main at ad37b81, after = this branch. Seconds:
+Measured on the shared 2-core machine (offline Genie, latency 0, concurrency 8), before = main at ad37b81, after =
+this branch; the machine was loaded ~4x over (load average 8-9), so absolute seconds are inflated and noisy. The
+1k pair ran at the same time, side by side, so it compares fairly. Seconds:
 
     stage            1k before  1k after   10k before  10k after
-    scoring              28.01        41           -          -
-    snapshot              0.36      0.73           -          -
-    score                42.92     59.46           -          -
-    diagnose+record      14.91     18.47           -          -
-    plan                 26.54     58.76           -          -
-    validate              4.47      4.24           -          -
-    apply                 0.96      1.15           -          -
-    complete               0.4      0.29           -          -
-    dagster+finish       12.99     16.74           -          -
-    outputs               4.55      3.82           -          -
-    total                 93.2    145.19           -          -
-    total/scoring         3.33      3.54           -          -
+    scoring              69.34      70.3           -          -
+    snapshot              1.02      0.68           -          -
+    score               109.53     82.48           -          -
+    diagnose+record      40.19     12.18           -          -
+    plan                 70.62     64.12           -          -
+    validate               1.6      3.76           -          -
+    apply                 0.41      1.05           -          -
+    complete              0.08      0.11           -          -
+    dagster+finish       10.08     15.44           -          -
+    outputs               1.86      4.88           -          -
+    total               195.21    172.53           -          -
+    total/scoring         2.82      2.45           -          -
 
 What made it slow, each fixed without changing a result (`test_loop_scale.py` compares seeded demo campaigns
 with traces recorded from main): tracking writes one DuckDB statement per row (`executemany`; now multi-row
