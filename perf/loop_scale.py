@@ -7,11 +7,12 @@ iteration the way `genie-enhance run` does (`cli.campaign_io.execute_campaign`):
 Dagster iteration job on the iteration's partition (`JobIterationRunner`, in-process, fresh instance), the
 campaign's finish with its final leak check, then the final config and the report (`write_outputs`). The campaign
 allows 2 iterations and stops after the first, so that iteration proposes, validates and applies as in a real
-campaign (with `--max-iterations 1` the policy stops before proposing). Printed, in seconds: `scoring` (asking
+campaign (with `--max-iterations 1` the policy stops before proposing). Printed, in seconds: `load` (reading the
+benchmark file into a runtime), `benchmarks_asset` (its Dagster materialization), `scoring` (asking
 and comparing every question: `ScoreReport.wall_s`), each step's recorded duration (snapshot; score = scoring +
 diagnose + record results; plan = decide + propose, with the leakage guard; validate; apply; complete = record the
 iteration), `dagster+finish` (Dagster's own work and the final leak check), `outputs` (report), `total`, and
-`total/scoring` — 1.0 would mean the loop costs nothing beyond scoring.
+`total/scoring` (total counts from `load`) — 1.0 would mean the loop costs nothing beyond scoring.
 
     .venv/bin/python perf/loop_scale.py --questions 1000 10000 --json
 
@@ -32,6 +33,11 @@ this branch; the machine was loaded ~4x over (load average 8-9), so absolute sec
     outputs               1.86      4.88           -          -
     total               195.21    172.53           -          -
     total/scoring         2.82      2.45           -          -
+
+(The table's runs predate the `load` and `benchmarks_asset` columns: their `total` starts after loading.) Loading
+the benchmark file alone (`load_benchmark_set`, same load): 1k 9.1 s before / 2.8 s after, 2k 23.1 / 3.1, 10k
+25.7 s after; before it grows quadratically (≈10 min at 10k by extrapolation; not run), twice per `run` (the
+runtime and the `benchmarks` asset each load the file).
 
 What made it slow, each fixed without changing a result (`test_loop_scale.py` compares seeded demo campaigns
 with traces recorded from main): tracking writes one DuckDB statement per row (`executemany`; now multi-row
@@ -133,17 +139,21 @@ def run_once(n: int, root: Path, *, seed: int = 0) -> dict[str, Any]:
     # max_iterations=2: the first iteration continues (proposes, validates, applies) as in any real campaign; the
     # run stops after it, finishing the campaign as `run` does (final leak check), then writes the outputs.
     settings = CampaignSettings(space_key="demo", benchmarks=str(bench), max_iterations=2, seed=seed)
-    rt = build_runtime(settings, local_backend(files.warehouse, space, seed=seed), root / "out")
     times: dict[str, float] = {}
+    started = time.perf_counter()
+    rt = build_runtime(settings, local_backend(files.warehouse, space, seed=seed), root / "out")
+    times["load"] = time.perf_counter() - started
     try:
         with open_instance(root / "dagster") as instance:
             runner = StateKeepingRunner(rt, instance)
+            mark = time.perf_counter()
             runner.materialize_benchmarks(rt)
-            started = time.perf_counter()
+            times["benchmarks_asset"] = time.perf_counter() - mark
+            mark = time.perf_counter()
             campaign_id = start_or_resume(rt, new=True)
             runner(rt, campaign_id, 1)
             finish(rt, campaign_id)
-            times["campaign"] = time.perf_counter() - started
+            times["campaign"] = time.perf_counter() - mark
         mark = time.perf_counter()
         write_outputs(rt, campaign_id, root / "out")
         times["outputs"] = time.perf_counter() - mark
@@ -156,7 +166,8 @@ def run_once(n: int, root: Path, *, seed: int = 0) -> dict[str, Any]:
     iteration = sum(steps.values())
     scoring = state.scored.report.wall_s
     return {
-        "questions": n, "scoring": round(scoring, 2), **{k: round(v, 2) for k, v in steps.items()},
+        "questions": n, "load": round(times["load"], 2), "benchmarks_asset": round(times["benchmarks_asset"], 2),
+        "scoring": round(scoring, 2), **{k: round(v, 2) for k, v in steps.items()},
         "diagnose+record": round(steps["score"] - scoring, 2), "iteration": round(iteration, 2),
         "dagster+finish": round(times["campaign"] - iteration, 2), "outputs": round(times["outputs"], 2),
         "total": round(times["total"], 2), "total/scoring": round(times["total"] / scoring, 2) if scoring else None,
