@@ -21,23 +21,18 @@ this branch; the machine was loaded ~4x over (load average 8-9), so absolute sec
 1k pair ran at the same time, side by side, so it compares fairly. Seconds:
 
     stage            1k before  1k after   10k before  10k after
-    scoring              69.34      70.3           -          -
-    snapshot              1.02      0.68           -          -
-    score               109.53     82.48           -          -
-    diagnose+record      40.19     12.18           -          -
-    plan                 70.62     64.12           -          -
-    validate               1.6      3.76           -          -
-    apply                 0.41      1.05           -          -
-    complete              0.08      0.11           -          -
-    dagster+finish       10.08     15.44           -          -
-    outputs               1.86      4.88           -          -
-    total               195.21    172.53           -          -
-    total/scoring         2.82      2.45           -          -
-
-(The table's runs predate the `load` and `benchmarks_asset` columns: their `total` starts after loading.) Loading
-the benchmark file alone (`load_benchmark_set`, same load): 1k 9.1 s before / 2.8 s after, 2k 23.1 / 3.1, 10k
-25.7 s after; before it grows quadratically (≈10 min at 10k by extrapolation; not run), twice per `run` (the
-runtime and the `benchmarks` asset each load the file).
+    scoring              69.34      70.3           -      472.5
+    snapshot              1.02      0.68           -       0.47
+    score               109.53     82.48           -     549.77
+    diagnose+record      40.19     12.18           -      77.26
+    plan                 70.62     64.12           -     520.35
+    validate               1.6      3.76           -       2.28
+    apply                 0.41      1.05           -       0.87
+    complete              0.08      0.11           -       0.12
+    dagster+finish       10.08     15.44           -      19.96
+    outputs               1.86      4.88           -      10.37
+    total               195.21    172.53           -    1104.18
+    total/scoring         2.82      2.45           -       2.34
 
 What made it slow, each fixed without changing a result (`test_loop_scale.py` compares seeded demo campaigns
 with traces recorded from main): tracking writes one DuckDB statement per row (`executemany`; now multi-row
