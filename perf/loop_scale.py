@@ -34,6 +34,13 @@ this branch; the machine was loaded ~4x over (load average 8-9), so absolute sec
     total               195.21    172.53           -    1104.18
     total/scoring         2.82      2.45           -       2.34
 
+10k before: not finished — still in its iteration after 57 min; its loading and `benchmarks` asset alone took ~14
+min against ~2 min after. Plan at 10k after is mostly the leakage guard's canonical SQL of 3,000 holdout questions
+(sqlglot's optimizer, O(n), kept as is). The table's runs predate the `load` and `benchmarks_asset` columns: their
+`total` starts after loading. Loading the benchmark file alone (`load_benchmark_set`): 1k 9.1 s before / 2.8 s
+after, 2k 23.1 / 3.1, 10k 25.7 s after; before it grows quadratically (≈10 min at 10k by extrapolation), twice
+per `run` (the runtime and the `benchmarks` asset each load the file).
+
 What made it slow, each fixed without changing a result (`test_loop_scale.py` compares seeded demo campaigns
 with traces recorded from main): tracking writes one DuckDB statement per row (`executemany`; now multi-row
 INSERTs of 500), JSON benchmark loading looking up every item's line from the top of the file (quadratic; now
