@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from genie_enhance.benchmarks.model import Benchmark, question_id
 from genie_enhance.errors import BenchmarkError, ReadOnlySqlError, SqlParseError
-from genie_enhance.sql import ensure_read_only
+from genie_enhance.sql import read_only_view
 
 _FILE_LINE = re.compile(r"^(?P<path>.+):(?P<line>\d+)$")
 
@@ -26,7 +26,7 @@ def check_sql(sql: str, path: str, line: int | None, where: str = "") -> str:
     if not text:
         raise BenchmarkError(path, line, f"{prefix}empty expected SQL")
     try:
-        ensure_read_only(text)
+        read_only_view(text)
     except ReadOnlySqlError as exc:
         raise BenchmarkError(path, line, f"{prefix}expected SQL is not read-only: {exc}") from exc
     except SqlParseError as exc:

@@ -21,7 +21,7 @@ from genie_enhance.proposers.leak_results import ResultMatcher
 from genie_enhance.scoring.expected import ExpectedResult
 from genie_enhance.space.io import parse_space, space_to_json
 from genie_enhance.space.model import SerializedSpace
-from genie_enhance.sql import ensure_read_only
+from genie_enhance.sql import read_only_view
 from genie_enhance.tracking import version_id_for
 from genie_enhance.tracking.guard_events import CHECK_EVENT, GUARD_EVENT, guard_totals
 
@@ -39,7 +39,7 @@ def entity_values(rt: Runtime) -> list[str]:
         for bench in rt.benchmarks:
             values |= string_literals(bench.expected_sql)
             try:
-                columns |= compared_columns(ensure_read_only(bench.expected_sql))
+                columns |= compared_columns(read_only_view(bench.expected_sql))
             except GenieEnhanceError:
                 continue
         for table, column in sorted(columns):

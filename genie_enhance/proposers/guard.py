@@ -44,7 +44,7 @@ from genie_enhance.space.fixes import AddExampleSql, Fix
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace, SqlParameter
 from genie_enhance.space.validation.params import bind_parameters
-from genie_enhance.sql import DIALECT, ensure_read_only, referenced_tables
+from genie_enhance.sql import DIALECT, read_only_view, referenced_tables
 
 LINE_FIELDS = {"question", "sql", "description", "content", "usage_guidance", "instruction", "comment"}
 QUESTION_FIELDS = {"question"}
@@ -82,7 +82,7 @@ class Leak:
 def string_literals(sql: str) -> set[str]:
     """The string literals of a query (empty when it does not parse)."""
     try:
-        tree = ensure_read_only(sql)
+        tree = read_only_view(sql)
     except GenieEnhanceError:
         return set()
     return {lit.this for lit in tree.find_all(exp.Literal) if lit.is_string}
@@ -106,7 +106,7 @@ def benchmark_tables(benchmarks: Iterable[Benchmark]) -> set[str]:
     names: set[str] = set()
     for bench in benchmarks:
         try:
-            names.update(t for t in referenced_tables(ensure_read_only(bench.expected_sql)) if t.count(".") == 2)
+            names.update(t for t in referenced_tables(read_only_view(bench.expected_sql)) if t.count(".") == 2)
         except GenieEnhanceError:
             continue
     return names
@@ -127,7 +127,7 @@ def _embedded_queries(text: str) -> list[str]:
     if not _HAS_QUERY.search(text):
         return []
     try:
-        ensure_read_only(text)
+        read_only_view(text)
         return [text]
     except GenieEnhanceError:
         pass
@@ -141,7 +141,7 @@ def _embedded_queries(text: str) -> list[str]:
     found = []
     for match in list(_QUERY_START.finditer(text))[:_MAX_EMBEDDED_QUERIES]:
         try:
-            ensure_read_only(text[match.start():])
+            read_only_view(text[match.start():])
             found.append(text[match.start():])
         except GenieEnhanceError:
             continue

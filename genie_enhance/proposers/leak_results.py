@@ -24,7 +24,7 @@ from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.scoring.compare import compare_results
 from genie_enhance.scoring.expected import ExpectedResult
 from genie_enhance.scoring.verdicts import CompareOptions, Verdict
-from genie_enhance.sql import ensure_read_only, referenced_tables
+from genie_enhance.sql import read_only_view, referenced_tables
 
 LENIENT = CompareOptions(extra_columns="allow")
 
@@ -44,7 +44,7 @@ class _Answer:
 
 def _tables(sql: str) -> frozenset[str]:
     try:
-        return frozenset(referenced_tables(ensure_read_only(sql)))
+        return frozenset(referenced_tables(read_only_view(sql)))
     except GenieEnhanceError:
         return frozenset()
 

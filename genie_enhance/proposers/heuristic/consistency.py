@@ -13,6 +13,8 @@ vocabulary. Meanings are compared on the train questions' expected SQL only:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sqlglot
 from sqlglot import exp
 
@@ -24,25 +26,33 @@ from genie_enhance.space.fixes import AddSqlSnippet, AddSynonym
 from genie_enhance.sql import DIALECT, normalize_sql
 
 
+@lru_cache(maxsize=4096)
 def _expr(sql: str) -> str:
     return normalize_sql(f"SELECT {sql}")
 
 
 class PhraseEvidence:
-    """The other train questions, their phrases and their expected-SQL shapes (computed once per run)."""
+    """The other train questions and their phrases (computed once per run); a question's expected-SQL shape and
+    its rendered parts only when a fix's phrase is said in it, once. Why lazily: analysing an expected SQL costs
+    tens of milliseconds, and most train questions say none of a batch's phrases (10,000 questions: minutes)."""
 
     def __init__(self, results: list[QuestionResult], bench: Workbench) -> None:
         self.bench = bench
-        self.items: list[tuple[QuestionResult, set[tuple[str, ...]], QueryShape]] = []
+        self.items: list[tuple[QuestionResult, set[tuple[str, ...]]]] = []
         for result in results:
             if result.role != "train":
                 continue
-            shape = analyse(result.expected_sql, bench.catalog)
-            if shape is None:
-                continue
             tokens = tokenize(result.question)
             runs = {tuple(t.stem for t in tokens[r.start : r.end]) for r in content_runs(tokens)}
-            self.items.append((result, runs, shape))
+            self.items.append((result, runs))
+        self._shapes: dict[int, QueryShape | None] = {}
+        self._rendered: dict[tuple[int, str], set[str]] = {}
+
+    def _shape(self, index: int) -> QueryShape | None:
+        """The shape of item `index`'s expected SQL (None when it cannot be analysed: the item is no evidence)."""
+        if index not in self._shapes:
+            self._shapes[index] = analyse(self.items[index][0].expected_sql, self.bench.catalog)
+        return self._shapes[index]
 
     def _uses_column(self, shape: QueryShape, ref: ColumnRef) -> bool:
         if shape.uses(ref) or any(ref in (a, b) for a, b in shape.joins):
@@ -55,6 +65,12 @@ class PhraseEvidence:
         return any(t.kind == "table" and t.table == table for t in self.bench.schema_vocab.lookup(stems(phrase)))
 
     def _renders(self, shape: QueryShape, parts: str) -> set[str]:
+        key = (id(shape), parts)  # shapes live in `_shapes` as long as this object: their ids are stable
+        if key not in self._rendered:
+            self._rendered[key] = self._render_parts(shape, parts)
+        return self._rendered[key]
+
+    def _render_parts(self, shape: QueryShape, parts: str) -> set[str]:
         names = self.bench.names
         if parts == "aggregates":
             return {_expr(render(a.node, shape, names)) for a in shape.aggregates}
@@ -89,11 +105,15 @@ class PhraseEvidence:
             phrases = [p for p in [fix.display_name, *fix.synonyms] if p]
         else:
             return None
-        for result, runs, shape in self.items:
+        stemmed = [(p, stems(p)) for p in phrases]  # once, not once per train question (10,000 of them)
+        for index, (result, runs) in enumerate(self.items):
             if result.id == own_id:
                 continue
-            said = [p for p in phrases if _says(runs, stems(p), within)]
-            if said and not self._consistent(fix, shape):
+            said = [p for p, words in stemmed if _says(runs, words, within)]
+            if not said:
+                continue
+            shape = self._shape(index)
+            if shape is not None and not self._consistent(fix, shape):
                 return f'train question {result.id} also says "{said[0]}" but its answer does not mean it that way'
         return None
 
