@@ -19,7 +19,7 @@ import genie_enhance.cli  # noqa: F401 - registers the commands
 import genie_enhance.scoring.compare as compare_module
 import genie_enhance.scoring.residue as residue
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.backends.protocols import ResultSet
+from genie_enhance.core.protocols import ResultSet
 from genie_enhance.cli.app import app
 from genie_enhance.scoring import CompareOptions, Reason, Verdict, compare_results, compare_sql
 

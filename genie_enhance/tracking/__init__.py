@@ -18,7 +18,7 @@ from genie_enhance.tracking.records import (
     VersionRecord,
     version_id_for,
 )
-from genie_enhance.tracking.redact import scrub
+from genie_enhance.redact import scrub
 from genie_enhance.tracking.store import TrackingStore
 
 __all__ = [

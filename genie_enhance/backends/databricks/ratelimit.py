@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from genie_enhance.scoring.ratelimit import TokenBucket
+from genie_enhance.core.ratelimit import TokenBucket
 
 DEFAULT_QUESTIONS_PER_MINUTE = 5.0
 
