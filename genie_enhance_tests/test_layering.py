@@ -162,3 +162,9 @@ def test_no_package_imports_in_a_circle() -> None:
 def test_no_module_imports_in_a_circle() -> None:
     found = cycles(module_graph())
     assert not found, f"{len(found)} module cycle(s):\n" + "\n".join(" <-> ".join(c) for c in found)
+
+
+def test_core_imports_no_other_package() -> None:
+    """`core` is the neutral layer under `scoring`, `space` and `backends`: it may import none of them (or anything)."""
+    core = package_graph(module_graph())["genie_enhance.core"]
+    assert not core, f"genie_enhance.core imports {sorted(core)}"
