@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from genie_enhance.redact import scrub
 from genie_enhance.tracking.guard_events import GuardTotals, guard_totals
 from genie_enhance.tracking.lessons import Lesson
 from genie_enhance.tracking.records import (
@@ -26,7 +27,6 @@ from genie_enhance.tracking.records import (
     QuestionResultRecord,
     VersionRecord,
 )
-from genie_enhance.redact import scrub
 from genie_enhance.tracking.schema import MEASURED_FIX_STATUSES
 from genie_enhance.tracking.store import TrackingStore
 
