@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.scoring.categories import FailureCategory, coarse_category
 from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.scoring.verdicts import Reason, Verdict
-from genie_enhance.space.catalog import Catalog
 from genie_enhance.space.model import ColumnConfig, DataSources, SerializedSpace, TableSource
 
 ORDERS = "shop.sales.orders"

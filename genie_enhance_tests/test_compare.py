@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genie_enhance.backends.protocols import ResultSet
+from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring import CompareOptions, ExpectedResult, Reason, Verdict, compare_results
 
 

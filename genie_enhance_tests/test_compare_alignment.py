@@ -19,8 +19,8 @@ import genie_enhance.cli  # noqa: F401 - registers the commands
 import genie_enhance.scoring.compare as compare_module
 import genie_enhance.scoring.residue as residue
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.backends.protocols import ResultSet
 from genie_enhance.cli.app import app
+from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring import CompareOptions, Reason, Verdict, compare_results, compare_sql
 
 RENAMED = "SELECT e AS v1, d AS v2, c AS v3, b AS v4, a AS v5 FROM f"

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import genie_enhance.cli  # noqa: F401 - registers the commands
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.backends.protocols import ResultSet
 from genie_enhance.cli.app import app
+from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring.batch import SqlPair, compare_pairs
 
 DATABRICKS_PAIRS = [

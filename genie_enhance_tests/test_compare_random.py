@@ -13,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from genie_enhance.backends.protocols import ResultSet
+from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring import CompareOptions, ExpectedResult, Reason, Verdict, compare_results
 
 RTOL = CompareOptions().rtol

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.backends.protocols import ResultSet
+from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring import (
     CompareOptions, Comparison, Reason, Verdict, compare_actual, compare_sql, expected_cache_key, run_expected,
 )

@@ -18,10 +18,11 @@ from genie_enhance.backends.databricks import (
     workspace_client,
 )
 from genie_enhance.backends.databricks.genie import DatabricksGenie
-from genie_enhance.backends.protocols import AnswerStatus, Genie, SpaceStore, Warehouse
+from genie_enhance.core.protocols import AnswerStatus, Genie, Warehouse
 from genie_enhance.emulator import Emulator
 from genie_enhance.errors import ConcurrentEditError, ConfigError, SqlExecutionError
 from genie_enhance.llm import LLMClient
+from genie_enhance.space.store import SpaceStore
 from genie_enhance_tests.support.emulator import (  # noqa: F401 - fixtures
     ORDERS,
     SPACE_ID,

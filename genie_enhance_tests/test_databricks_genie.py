@@ -14,7 +14,7 @@ from genie_enhance.backends.databricks import DatabricksGenie, DatabricksSpaceSt
 from genie_enhance.backends.databricks.genie import answer_from_message
 from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.backends.protocols import AnswerStatus
+from genie_enhance.core.protocols import AnswerStatus
 from genie_enhance.emulator import Emulator
 from genie_enhance.space.ids import stable_id
 from genie_enhance.space.io import parse_space

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.diagnosis import extract_facts
-from genie_enhance.space.catalog import Catalog
 from genie_enhance_tests.diagnosis_helpers import CUSTOMERS, ORDERS, shop_catalog
 
 CAT = shop_catalog()

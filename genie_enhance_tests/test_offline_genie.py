@@ -16,7 +16,7 @@ import pytest
 
 from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.backends.protocols import AnswerStatus
+from genie_enhance.core.protocols import AnswerStatus
 from genie_enhance.scoring.compare_sql import compare_sql
 from genie_enhance.space.ids import stable_id
 from genie_enhance.space.io import parse_space

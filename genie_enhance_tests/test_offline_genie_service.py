@@ -10,7 +10,7 @@ import pytest
 
 from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.backends.protocols import AnswerStatus, Genie
+from genie_enhance.core.protocols import AnswerStatus, Genie
 from genie_enhance.sql import ensure_read_only
 from genie_enhance_tests.test_offline_genie import (  # noqa: F401  (fixtures)
     CUSTOMERS, ORDERS, ORDERS_CUSTOMERS, col, make_space, shop, shop_file, table, with_orders,

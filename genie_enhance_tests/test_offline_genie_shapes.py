@@ -10,7 +10,7 @@ import pytest
 
 from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.backends.protocols import AnswerStatus
+from genie_enhance.core.protocols import AnswerStatus
 from genie_enhance.scoring.compare_sql import compare_sql
 from genie_enhance.sql import ensure_read_only
 from genie_enhance_tests.test_offline_genie import (  # noqa: F401  (fixtures)

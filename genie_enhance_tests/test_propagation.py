@@ -11,13 +11,13 @@ from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.engine.propagation import (
     CONFIG_UPDATE,
     PROPAGATION_WAIT,
-    Settler,
     record_write,
     settle_delay_s,
     touches_slow_settings,
     wait_for_propagation,
 )
 from genie_enhance.engine.runtime import CampaignSettings, Runtime
+from genie_enhance.engine.settler import Settler
 from genie_enhance.space.io import parse_space
 from genie_enhance.space.model import ColumnConfig, SerializedSpace
 from genie_enhance.tracking import CampaignSpec, TrackingStore

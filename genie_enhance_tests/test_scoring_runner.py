@@ -14,8 +14,8 @@ import pytest
 
 from genie_enhance.backends.local.factory import open_local_backend
 from genie_enhance.backends.local.offline_genie import OfflineGenie, simulator
-from genie_enhance.backends.protocols import AnswerStatus, GenieAnswer, ResultSet
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, split_benchmarks
+from genie_enhance.core.protocols import AnswerStatus, GenieAnswer, ResultSet
 from genie_enhance.scoring.categories import FailureCategory, coarse_category
 from genie_enhance.scoring.runner import ExpectedCache, score_benchmarks
 from genie_enhance.scoring.verdicts import Reason, Verdict

@@ -19,7 +19,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from genie_enhance.backends.protocols import ResultSet
+from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring import CompareOptions, compare_results
 
 

@@ -26,7 +26,7 @@ from genie_enhance.engine.versions import config_diff, rollback_to
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.space.io import load_space
 from genie_enhance.tracking import TrackingStore
-from genie_enhance.tracking.report import render_report
+from genie_enhance.tracking.report_render import render_report
 
 BackendOpt = typer.Option("local", "--backend", help="local (DuckDB + offline Genie) or databricks")
 OutOpt = typer.Option(Path("out"), "--out", help="directory for tracking.duckdb, report.html, final_space.json")

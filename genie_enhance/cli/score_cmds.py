@@ -16,11 +16,11 @@ from rich.table import Table
 
 from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
 from genie_enhance.backends.local.factory import LocalBackend, open_local_backend
-from genie_enhance.backends.protocols import AnswerStatus, ResultSet
 from genie_enhance.benchmarks import load_benchmark_set, split_benchmarks
 from genie_enhance.cli.app import app, console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
 from genie_enhance.cli.campaign_io import print_space_warnings
+from genie_enhance.core.protocols import AnswerStatus, ResultSet
 from genie_enhance.engine.admission import admit_space
 from genie_enhance.engine.native_eval import OurVerdict, compare_native, native_ids
 from genie_enhance.errors import BenchmarkError, ConfigError, GenieEnhanceError, ServiceError, SpaceFormatError

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.diagnosis.categorize import diagnose_result
 from genie_enhance.diagnosis.cluster import cluster_failures
 from genie_enhance.diagnosis.model import Diagnosis, FailureCluster
 from genie_enhance.diagnosis.sql_facts import SqlFacts, extract_facts
 from genie_enhance.diagnosis.visibility import SpaceView
 from genie_enhance.scoring.runner import QuestionResult
-from genie_enhance.space.catalog import Catalog
 from genie_enhance.space.model import SerializedSpace
 
 

@@ -14,7 +14,7 @@ from sqlglot import exp
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope
 
-from genie_enhance.space.catalog import Catalog
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.sql import DIALECT
 
 MAX_DEPTH = 12  # CTE/derived-table nesting followed when resolving a column to its physical origin

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.diagnosis.resolve import Resolver, first_branch, qualified, resolve_tables, table_id
-from genie_enhance.space.catalog import Catalog
 from genie_enhance.sql import ensure_read_only, referenced_tables
 
 _OPS: dict[type, str] = {

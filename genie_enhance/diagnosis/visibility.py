@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from genie_enhance.space.catalog import Catalog
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.space.model import SerializedSpace, TableSource
 
 ColumnStatus = Literal["excluded", "unknown"]

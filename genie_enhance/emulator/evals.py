@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from genie_enhance.backends.local.offline_genie import OfflineGenie
-from genie_enhance.backends.protocols import AnswerStatus, Warehouse
+from genie_enhance.core.protocols import AnswerStatus, Warehouse
 from genie_enhance.emulator.errors import bad_request, not_found
 from genie_enhance.emulator.state import new_id, now_ms
 from genie_enhance.scoring.compare_sql import compare_sql

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from genie_enhance.backends.local.offline_genie import OfflineGenie
-from genie_enhance.backends.protocols import AnswerStatus
+from genie_enhance.core.protocols import AnswerStatus
 from genie_enhance.emulator.errors import ApiError, bad_request, invalid_state, not_found
 from genie_enhance.emulator.evals import EvalRuns
 from genie_enhance.emulator.faults import Faults

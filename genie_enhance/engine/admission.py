@@ -9,10 +9,11 @@ recorded as events of the campaign.
 
 from __future__ import annotations
 
-from genie_enhance.backends.protocols import SpaceStore, Warehouse
+from genie_enhance.core.catalog import Catalog
+from genie_enhance.core.protocols import Warehouse
 from genie_enhance.errors import SpaceFormatError
-from genie_enhance.space.catalog import Catalog
 from genie_enhance.space.normalize import upgrade_to_v2
+from genie_enhance.space.store import SpaceStore
 from genie_enhance.space.validation import Problem, errors, validate_space, warnings
 
 SPACE_WARNING = "space_warning"  # event kind: a warning about the starting config (it did not refuse the campaign)

@@ -4,23 +4,16 @@ Why: Genie does not answer from a new config the instant `update_space` returns;
 format assistance or value dictionaries (rebuilt from the data) take longer still. Scoring right after a write
 measures the previous config, so the campaign would keep or roll back a batch on a score that is not its own.
 Every write of the campaign records a `config_update` event with its settle delay and time; the next scoring waits
-until that time plus the delay. The wait goes through an injectable `Settler` (clock and sleep), like the token
-bucket in `scoring/ratelimit.py`, so tests need not wait.
+until that time plus the delay. The wait goes through the runtime's `Settler` (`engine/settler.py`: clock and
+sleep), like the token bucket in `core/ratelimit.py`, so tests need not wait.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 from rich.console import Console
 
+from genie_enhance.engine.runtime import Runtime
 from genie_enhance.space.model import SerializedSpace
-
-if TYPE_CHECKING:
-    from genie_enhance.engine.runtime import Runtime
 
 CONFIG_UPDATE = "config_update"  # event kind: the campaign wrote the live space (data: settle_s, at)
 PROPAGATION_WAIT = "propagation_wait"  # event kind: scoring waited for the last write to take effect
@@ -48,26 +41,7 @@ def touches_slow_settings(before: SerializedSpace, after: SerializedSpace) -> bo
     return any(old.get(key, empty) != new.get(key, empty) for key in old.keys() | new.keys())
 
 
-@dataclass
-class Settler:
-    """The clock and the sleep of propagation waits (wall-clock seconds: a Dagster step may wait for a write
-    another process made)."""
-
-    clock: Callable[[], float] = time.time
-    sleep: Callable[[float], None] = time.sleep
-    waits: list[float] = field(default_factory=list)
-
-    def wait_until(self, deadline: float) -> float:
-        """Sleep until `deadline` (clock seconds); returns the seconds waited (0 when it has passed)."""
-        remaining = deadline - self.clock()
-        if remaining <= 0:
-            return 0.0
-        self.sleep(remaining)
-        self.waits.append(remaining)
-        return remaining
-
-
-def settle_delay_s(rt: "Runtime", before: SerializedSpace, after: SerializedSpace) -> float:
+def settle_delay_s(rt: Runtime, before: SerializedSpace, after: SerializedSpace) -> float:
     """How long scoring waits after writing `after` over `before`: 0 on the local backend (a file is in effect
     at once), the slow delay when Genie must rebuild entity matching / format assistance / value dictionaries."""
     if rt.settings.backend == "local":
@@ -75,7 +49,7 @@ def settle_delay_s(rt: "Runtime", before: SerializedSpace, after: SerializedSpac
     return rt.settings.settle_slow_s if touches_slow_settings(before, after) else rt.settings.settle_s
 
 
-def record_write(rt: "Runtime", campaign_id: str, iteration: int | None, before: SerializedSpace,
+def record_write(rt: Runtime, campaign_id: str, iteration: int | None, before: SerializedSpace,
                  after: SerializedSpace, what: str) -> float:
     """Note a write of the live space (the `config_update` event the next scoring waits on); returns its delay."""
     delay = settle_delay_s(rt, before, after)
@@ -86,7 +60,7 @@ def record_write(rt: "Runtime", campaign_id: str, iteration: int | None, before:
     return delay
 
 
-def wait_for_propagation(rt: "Runtime", campaign_id: str, iteration: int) -> float:
+def wait_for_propagation(rt: Runtime, campaign_id: str, iteration: int) -> float:
     """Before scoring: wait until the campaign's last write has taken effect; returns the seconds waited
     (recorded as a `propagation_wait` event, and shown on stderr when progress is on)."""
     updates = [e for e in rt.tracking.events(campaign_id) if e.kind == CONFIG_UPDATE]

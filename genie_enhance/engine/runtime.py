@@ -13,15 +13,16 @@ from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, Field
 
-from genie_enhance.backends.protocols import Genie, SpaceStore, Warehouse
+from genie_enhance.core.protocols import Genie, Warehouse
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, BenchmarkWarning, split_benchmarks
 from genie_enhance.engine.policy import Policy
-from genie_enhance.engine.propagation import Settler
+from genie_enhance.engine.settler import Settler
 from genie_enhance.scoring.runner import ExpectedCache
 from genie_enhance.scoring.verdicts import CompareOptions
 from genie_enhance.errors import GenieEnhanceError
-from genie_enhance.space.catalog import Catalog
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.space.model import SerializedSpace
+from genie_enhance.space.store import SpaceStore
 from genie_enhance.tracking import TrackingStore
 
 

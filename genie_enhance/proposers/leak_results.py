@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from genie_enhance.backends.protocols import Warehouse
 from genie_enhance.benchmarks import Benchmark
+from genie_enhance.core.protocols import Warehouse
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.scoring.compare import compare_results
 from genie_enhance.scoring.expected import ExpectedResult

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.diagnosis import Diagnosis
 from genie_enhance.errors import FixError
 from genie_enhance.llm import (
@@ -33,7 +34,6 @@ from genie_enhance.llm import (
 from genie_enhance.proposers.base import Proposal, ProposerContext
 from genie_enhance.proposers.llm_reply import ParsedItem, ProposerReply, Rejection, fix_item_schema, parse_item
 from genie_enhance.scoring.runner import QuestionResult
-from genie_enhance.space.catalog import Catalog
 from genie_enhance.space.fixes.base import V1_FLAG_NAMES, get_flag, short
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace, TableSource

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from genie_enhance.backends.protocols import Warehouse
+from genie_enhance.core.protocols import Warehouse
 from genie_enhance.errors import BenchmarkError, SqlParseError
 from genie_enhance.scoring.compare_sql import SQL_ERRORS, compare_actual, expected_error
 from genie_enhance.scoring.expected import ExpectedResult, expected_cache_key, run_expected

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from genie_enhance.backends.protocols import AnswerStatus
+from genie_enhance.core.protocols import AnswerStatus
 
 
 class FailureCategory(str, Enum):

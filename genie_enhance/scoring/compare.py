@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genie_enhance.backends.protocols import ResultSet
+from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring.columns import Budget, alignments, best_alignment, candidates, preference, same_multiset
 from genie_enhance.scoring.expected import ExpectedResult
 from genie_enhance.scoring.matching import ColumnPair, WindowMatch, match_rows, match_window

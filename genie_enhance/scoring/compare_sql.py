@@ -8,7 +8,7 @@ be written in another sqlglot dialect (`dialect`); they are rewritten as Databri
 
 from __future__ import annotations
 
-from genie_enhance.backends.protocols import Warehouse
+from genie_enhance.core.protocols import Warehouse
 from genie_enhance.errors import ReadOnlySqlError, SqlExecutionError, SqlParseError
 from genie_enhance.scoring.compare import compare_results
 from genie_enhance.scoring.expected import ExpectedResult, run_expected

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from genie_enhance.backends.protocols import ResultSet, Warehouse
+from genie_enhance.core.protocols import ResultSet, Warehouse
 from genie_enhance.errors import SqlExecutionError
 from genie_enhance.scoring.normalize import NormColumn, normalize_column, run_ids
 from genie_enhance.scoring.ordering import plan_order

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from genie_enhance.backends.protocols import Warehouse
+from genie_enhance.core.protocols import Warehouse
 from genie_enhance.errors import ReadOnlySqlError, SqlExecutionError, SqlParseError
 from genie_enhance.llm import BudgetExceededError, JudgeVerdict, LLMClient, LLMUnavailableError, judge_answer
 from genie_enhance.llm.judge import PREVIEW_ROWS, format_rows

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from genie_enhance.backends.protocols import ResultSet
+from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring.keys import Tolerance, bag_digest, close, grid_keys, mix, tolerance_scale
 
 Kind = Literal["number", "timestamp", "interval", "time", "string", "value", "null"]

@@ -22,13 +22,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
-from genie_enhance.backends.protocols import AnswerStatus, Genie, GenieAnswer, Warehouse
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit
+from genie_enhance.core.protocols import AnswerStatus, Genie, GenieAnswer, Warehouse
+from genie_enhance.core.ratelimit import TokenBucket
 from genie_enhance.errors import ServiceError
 from genie_enhance.scoring.categories import FailureCategory, coarse_category, service_failure_category
 from genie_enhance.scoring.compare_sql import SQL_ERRORS, compare_actual, expected_error
 from genie_enhance.scoring.expected import ExpectedResult, expected_cache_key, run_expected
-from genie_enhance.scoring.ratelimit import TokenBucket
 from genie_enhance.scoring.verdicts import CompareOptions, Reason, Verdict
 
 Role = Literal["train", "holdout"]

@@ -1,5 +1,6 @@
 """Tracking store and lessons learned: what every campaign did, and what the loop learned from it."""
 
+from genie_enhance.redact import scrub
 from genie_enhance.tracking.errors import TrackingError
 from genie_enhance.tracking.health import DailyRollup, HealthCheck, HealthCheckRecord
 from genie_enhance.tracking.lessons import Lesson, format_lessons_table, lesson_prior
@@ -18,7 +19,6 @@ from genie_enhance.tracking.records import (
     VersionRecord,
     version_id_for,
 )
-from genie_enhance.tracking.redact import scrub
 from genie_enhance.tracking.store import TrackingStore
 
 __all__ = [

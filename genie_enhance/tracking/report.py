@@ -12,11 +12,11 @@ import difflib
 import json
 from collections import Counter
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from genie_enhance.redact import scrub
 from genie_enhance.tracking.guard_events import GuardTotals, guard_totals
 from genie_enhance.tracking.lessons import Lesson
 from genie_enhance.tracking.records import (
@@ -27,7 +27,6 @@ from genie_enhance.tracking.records import (
     QuestionResultRecord,
     VersionRecord,
 )
-from genie_enhance.tracking.redact import scrub
 from genie_enhance.tracking.schema import MEASURED_FIX_STATUSES
 from genie_enhance.tracking.store import TrackingStore
 
@@ -205,13 +204,6 @@ class ReportData(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------------- assembly
-def render_report(store: TrackingStore, campaign_id: str, out_path: str | Path) -> Path:
-    """Write the campaign's self-contained HTML report (see `report_render`, which imports this module)."""
-    from genie_enhance.tracking.report_render import render_report as render
-
-    return render(store, campaign_id, out_path)
-
-
 def build_report_data(store: TrackingStore, campaign_id: str) -> ReportData:
     """Read one campaign (and the store-wide lessons) into `ReportData`; `TrackingError` for an unknown id."""
     campaign = store.campaign(campaign_id)

@@ -25,7 +25,7 @@ class TrackingStore(StoreWrites, StoreQueries, StoreHealth, StoreLeases):
     """The tracking store at `path` (created with its schema if missing).
 
     `secrets`: values (API keys, tokens) that must never be written; any text equal to or containing one is
-    redacted, on top of the key-name and token-shape rules of `genie_enhance.tracking.redact`.
+    redacted, on top of the key-name and token-shape rules of `genie_enhance.redact`.
     `lock_timeout_s`: how long to keep retrying while another process holds the file.
     """
 

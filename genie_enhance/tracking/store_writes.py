@@ -13,11 +13,11 @@ from typing import Any
 
 import duckdb
 
+from genie_enhance.redact import scrub, scrub_text
 from genie_enhance.tracking.database import Database, upsert
 from genie_enhance.tracking.errors import TrackingError
 from genie_enhance.tracking.inputs import attr, fix_row, llm_call_row, result_row, text
 from genie_enhance.tracking.records import CampaignSpec, IterationSummary, version_id_for
-from genie_enhance.tracking.redact import scrub, scrub_text
 from genie_enhance.tracking.schema import FIX_STATUSES, MEASURED_FIX_STATUSES, VERSION_SOURCES
 from genie_enhance.tracking.timeutil import to_db, utc_now
 

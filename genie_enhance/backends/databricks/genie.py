@@ -27,8 +27,8 @@ from databricks.sdk.service.dashboards import GenieMessage, MessageErrorType, Me
 from genie_enhance.backends.databricks.client import workspace_host
 from genie_enhance.backends.databricks.errors import classify, describe
 from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE, workspace_bucket
-from genie_enhance.backends.protocols import AnswerStatus, GenieAnswer
-from genie_enhance.scoring.ratelimit import TokenBucket
+from genie_enhance.core.protocols import AnswerStatus, GenieAnswer
+from genie_enhance.core.ratelimit import TokenBucket
 
 E = MessageErrorType
 TERMINAL = frozenset({MessageStatus.COMPLETED, MessageStatus.FAILED, MessageStatus.CANCELLED, MessageStatus.QUERY_RESULT_EXPIRED})

@@ -1,15 +1,15 @@
 """One question token bucket per workspace, shared by every `DatabricksGenie` that talks to it.
 
 Why shared: the Conversation API's limit (about 5 questions per minute) is per *workspace*, across all spaces,
-so two Genie objects for two spaces of one workspace must draw from one bucket. The bucket itself is the
-scoring layer's `TokenBucket`; `burst` defaults to 1 so that no 60-second window ever holds more than the rate.
+so two Genie objects for two spaces of one workspace must draw from one bucket. The bucket itself is
+`core.ratelimit.TokenBucket`; `burst` defaults to 1 so that no 60-second window ever holds more than the rate.
 """
 
 from __future__ import annotations
 
 import threading
 
-from genie_enhance.scoring.ratelimit import TokenBucket
+from genie_enhance.core.ratelimit import TokenBucket
 
 DEFAULT_QUESTIONS_PER_MINUTE = 5.0
 

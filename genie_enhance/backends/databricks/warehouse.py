@@ -30,9 +30,9 @@ from sqlglot import exp
 from genie_enhance.backends.databricks.client import workspace_host
 from genie_enhance.backends.databricks.errors import backend_error
 from genie_enhance.backends.databricks.types import convert_rows, type_label
-from genie_enhance.backends.protocols import ResultSet
+from genie_enhance.core.catalog import Catalog
+from genie_enhance.core.protocols import ResultSet
 from genie_enhance.errors import SqlExecutionError
-from genie_enhance.space.catalog import Catalog
 from genie_enhance.sql import DIALECT, ensure_read_only
 
 _WAIT_TIMEOUT = re.compile(r"^(0|[5-9]|[1-4][0-9]|50)s$")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import duckdb
 
-from genie_enhance.backends.protocols import ResultSet
+from genie_enhance.core.catalog import Catalog
+from genie_enhance.core.protocols import ResultSet
 from genie_enhance.errors import SqlExecutionError
-from genie_enhance.space.catalog import Catalog
 from genie_enhance.sql import to_duckdb
 
 

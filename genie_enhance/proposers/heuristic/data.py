@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from genie_enhance.backends.protocols import Warehouse
+from genie_enhance.core.protocols import Warehouse
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.proposers.heuristic.terms import folded
 from genie_enhance.sql import DIALECT

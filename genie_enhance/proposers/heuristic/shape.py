@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.diagnosis.resolve import qualified, resolve_tables, table_id
-from genie_enhance.space.catalog import Catalog
 from genie_enhance.sql import DIALECT, ensure_read_only
 
 _CMP = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.proposers.heuristic.terms import STOPWORDS, Token, identifier_stems, stems
-from genie_enhance.space.catalog import Catalog
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace
 

@@ -5,8 +5,8 @@ severity (`problems.RULES`): errors are what the API rejects (or SQL Genie canno
 
 from __future__ import annotations
 
-from genie_enhance.backends.protocols import Warehouse
-from genie_enhance.space.catalog import Catalog
+from genie_enhance.core.catalog import Catalog
+from genie_enhance.core.protocols import Warehouse
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.validation.budgets import (
     check_budgets,

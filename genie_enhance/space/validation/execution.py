@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from genie_enhance.backends.protocols import Warehouse
+from genie_enhance.core.protocols import Warehouse
 from genie_enhance.errors import ReadOnlySqlError, SqlParseError
+from genie_enhance.redact import scrub_text
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import JoinSpec, SerializedSpace
 from genie_enhance.space.validation.deny import DENIED_CODE, denied_calls
@@ -28,7 +29,6 @@ from genie_enhance.space.validation.problems import Problem
 from genie_enhance.space.validation.references import plain_identifier, snippet_qualifiers
 from genie_enhance.space.validation.sql_checks import RELATIONSHIP_MARKERS, parse_condition, parse_expression
 from genie_enhance.sql import DIALECT, ensure_read_only
-from genie_enhance.tracking.redact import scrub_text
 
 STATEMENT_CODE = "sql_execution"
 SNIPPET_CODE = "snippet_execution"

@@ -12,8 +12,8 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.errors import ReadOnlySqlError, SqlParseError
-from genie_enhance.space.catalog import Catalog
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.validation.locate import snippet_items, statements, table_items

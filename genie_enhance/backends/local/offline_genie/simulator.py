@@ -26,7 +26,7 @@ from genie_enhance.backends.local.offline_genie.noise import noise_rng, perturb
 from genie_enhance.backends.local.offline_genie.question import parse_question
 from genie_enhance.backends.local.offline_genie.sql_builder import Unrelatable, build_sql
 from genie_enhance.backends.local.offline_genie.vocabulary import Vocabulary, build_vocabulary
-from genie_enhance.backends.protocols import AnswerStatus, GenieAnswer, Warehouse
+from genie_enhance.core.protocols import AnswerStatus, GenieAnswer, Warehouse
 from genie_enhance.space.io import space_to_json
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.sql import ensure_read_only

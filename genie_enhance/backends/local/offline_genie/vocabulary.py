@@ -20,7 +20,7 @@ from genie_enhance.backends.local.offline_genie.joins import JoinGraph, register
 from genie_enhance.backends.local.offline_genie.schema import ColumnInfo, TableInfo, build_tables
 from genie_enhance.backends.local.offline_genie.snippets import Snippet, TableResolver, load_definitions, load_snippets
 from genie_enhance.backends.local.offline_genie.text import STOPWORDS, stems
-from genie_enhance.backends.protocols import Warehouse
+from genie_enhance.core.protocols import Warehouse
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.normalize import upgrade_to_v2
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from genie_enhance.scoring.ratelimit import TokenBucket
+from genie_enhance.core.ratelimit import TokenBucket
 
 
 def _max_in_window(stamps: list[float], window: float) -> int:

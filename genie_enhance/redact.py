@@ -5,6 +5,8 @@ API key that slips into a settings dict or an error message would leak. Two inde
 that *name* a secret (`api_key`, `access_token`, `Authorization`, …), and any text equal to or containing a
 known secret value (the `secrets` set) or shaped like a well-known token (Databricks PAT, OpenAI key, bearer).
 Keys are matched word by word, so counters such as `max_tokens` or `input_tokens` are kept.
+A top-level module because both the tracking store and space validation (whose SQL errors may echo a
+credential) scrub with it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""The three small protocols the engine needs, and the values that cross them.
+"""The Genie and Warehouse protocols, and the values that cross them.
 
-`Genie.ask`, `SpaceStore.export/update` and `Warehouse.execute` are all a backend has to provide; the local
-(DuckDB + offline Genie) and Databricks backends implement them, so every engine function runs on either.
+`Genie.ask`, `Warehouse.execute` and `SpaceStore.export/update` (in `genie_enhance.space.store`, beside the model it
+stores) are all a backend has to provide; the local (DuckDB + offline Genie) and Databricks backends implement
+them, so every engine function runs on either. They live here, below `scoring`, `space` and `backends`, so that
+each of those imports them without importing one another.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from typing import Any, Iterable, Protocol, runtime_checkable
 
 import pandas as pd
 
-from genie_enhance.space.catalog import Catalog
-from genie_enhance.space.model import SerializedSpace
+from genie_enhance.core.catalog import Catalog
 
 
 @dataclass
@@ -81,17 +82,6 @@ class GenieAnswer:
 @runtime_checkable
 class Genie(Protocol):
     def ask(self, question: str) -> GenieAnswer: ...
-
-
-@runtime_checkable
-class SpaceStore(Protocol):
-    def export(self) -> tuple[SerializedSpace, str]:
-        """The live space and its etag."""
-        ...
-
-    def update(self, space: SerializedSpace, etag: str) -> str:
-        """Replace the live space if `etag` is current (else `ConcurrentEditError`); returns the new etag."""
-        ...
 
 
 @runtime_checkable
