@@ -16,7 +16,7 @@ import genie_enhance.cli  # noqa: F401 - registers the commands on `app`
 from genie_enhance.cli.app import app
 from genie_enhance.space.io import load_document
 from genie_enhance.space.validation import validate_space
-from genie_enhance_tests.test_validation import make_shop_db, valid_space_dict
+from genie_enhance_tests.validation_helpers import make_shop_db, valid_space_dict
 
 SPACES = Path(__file__).parent / "fixtures" / "genie_spaces"
 REST = SPACES / "rest_docs_example.json"

@@ -24,7 +24,7 @@ from genie_enhance.space.validation.problems import RULES, Severity
 from genie_enhance.space.validation.execution import check_execution
 from genie_enhance.sql import ensure_read_only
 from genie_enhance_tests.support.emulator import TOKEN, emulator_space, make_emulator, emulator_files  # noqa: F401
-from genie_enhance_tests.test_validation import make_shop_db, valid_space_dict
+from genie_enhance_tests.validation_helpers import make_shop_db, valid_space_dict
 
 PAT = "dapi0123456789abcdef0123456789abcdef"
 M, E, F = "measures", "expressions", "filters"
