@@ -94,7 +94,7 @@ def test_cli_propagation_answers_from_the_previous_config_for_n_seconds(emulator
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABRICKS_")}
     args = [str(CLI), "emulator", "--port", "0", "--warehouse", str(emulator_files.warehouse),
-            "--space", str(emulator_files.space), "--token", TOKEN, "--propagation-s", "1.5"]
+            "--space", str(emulator_files.space), "--token", TOKEN, "--propagation-s", "5"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         ready, _, _ = select.select([proc.stdout], [], [], 60)
@@ -112,8 +112,8 @@ def test_cli_propagation_answers_from_the_previous_config_for_n_seconds(emulator
         w.genie.update_space(info["space_id"], serialized_space=json.dumps(doc), etag=space.etag)
         updated = time.monotonic()
         assert _answer(w, info["space_id"], question) == before  # still the previous config
-        assert time.monotonic() - updated < 1.5, "the check above must run within the propagation window"
-        time.sleep(max(0.0, updated + 1.6 - time.monotonic()))
+        assert time.monotonic() - updated < 5, "the check above must run within the propagation window"
+        time.sleep(max(0.0, updated + 5.1 - time.monotonic()))
         assert _answer(w, info["space_id"], question) != before  # the new config is in effect
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)

@@ -23,5 +23,6 @@ def test_small_run_overlaps_latency(capsys) -> None:
     assert set(result) >= {"wall_s", "ideal_s", "sequential_s", "ratio"}
     assert result["ideal_s"] == 0.3 and result["sequential_s"] == 2.4  # N·L/C and N·L
     assert result["passed"] == 24 and result["genie_calls"] == 24  # every generated question is answerable
-    assert result["wall_s"] < result["sequential_s"] / 2  # the questions really ran concurrently
+    # the questions really ran concurrently: counted, not timed (a timed bound fails on a loaded CI machine)
+    assert 4 <= result["peak_in_flight"] <= 8  # overlapping, and never more than --concurrency
     assert abs(result["ratio"] - result["wall_s"] / result["ideal_s"]) < 0.01

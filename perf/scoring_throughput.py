@@ -15,6 +15,7 @@ import itertools
 import json
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import duckdb
 
 from genie_enhance.backends.local.factory import open_local_backend
 from genie_enhance.benchmarks import Benchmark
+from genie_enhance.core.protocols import Genie, GenieAnswer
 from genie_enhance.scoring.runner import score_benchmarks
 
 SPACE = {
@@ -74,6 +76,26 @@ def _templates():
                f"SELECT COUNT(*) FROM {ORDERS} WHERE region = '{region}' AND amount < {k}")
 
 
+class InFlight:
+    """Wraps a Genie and counts how many `ask` calls are running at once: overlap shown as a count, not a time."""
+
+    def __init__(self, genie: Genie) -> None:
+        self._genie = genie
+        self._lock = threading.Lock()
+        self._now = 0
+        self.peak = 0
+
+    def ask(self, question: str) -> GenieAnswer:
+        with self._lock:
+            self._now += 1
+            self.peak = max(self.peak, self._now)
+        try:
+            return self._genie.ask(question)
+        finally:
+            with self._lock:
+                self._now -= 1
+
+
 def make_benchmarks(n: int) -> list[Benchmark]:
     pairs = itertools.islice(_templates(), n)
     return [Benchmark(question=q, expected_sql=sql, source=f"perf:{i}") for i, (q, sql) in enumerate(pairs, start=1)]
@@ -84,8 +106,9 @@ def measure(questions: int, latency_ms: float, concurrency: int) -> dict[str, fl
         warehouse, space = build_warehouse(Path(tmp))
         with open_local_backend(warehouse, space, latency_ms=latency_ms) as backend:
             benchmarks = make_benchmarks(questions)
+            genie = InFlight(backend.genie)
             started = time.perf_counter()
-            report = score_benchmarks(benchmarks, backend.genie, backend.warehouse, concurrency=concurrency,
+            report = score_benchmarks(benchmarks, genie, backend.warehouse, concurrency=concurrency,
                                       progress=False)
             wall = time.perf_counter() - started
     ideal = questions * latency_ms / 1000.0 / concurrency
@@ -99,6 +122,7 @@ def measure(questions: int, latency_ms: float, concurrency: int) -> dict[str, fl
         "concurrency": concurrency,
         "passed": report.counts["pass"],
         "genie_calls": report.genie_calls,
+        "peak_in_flight": genie.peak,
     }
 
 
@@ -119,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{result['questions']} questions, {result['latency_ms']:g} ms latency, concurrency {result['concurrency']}: "
             f"wall {result['wall_s']:.2f}s, ideal {result['ideal_s']:.2f}s, sequential {result['sequential_s']:.2f}s, "
             f"ratio {result['ratio'] if result['ratio'] is not None else 'n/a'} "
-            f"({result['passed']}/{result['questions']} passed)"
+            f"({result['passed']}/{result['questions']} passed, peak {result['peak_in_flight']} calls in flight)"
         )
     return 0
 
