@@ -18,6 +18,7 @@ from genie_enhance.cli.campaign_io import (
     open_runtime,
     print_summary,
 )
+from genie_enhance.cli.progress import progress_for
 from genie_enhance.engine.native_eval import native_for_campaign
 from genie_enhance.engine.review import apply_proposal, dry_run
 from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
@@ -101,7 +102,7 @@ def run(
         )
         rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
                           warehouse_id=warehouse_id, catalog=catalog, genie_latency_ms=genie_latency_ms,
-                          genie_noise=genie_noise, progress=not as_json, profile=profile,
+                          genie_noise=genie_noise, progress=progress_for(as_json), profile=profile,
                           poll_interval_s=poll_interval)
     except (GenieEnhanceError, FileNotFoundError, ValueError) as exc:
         fail(exc)

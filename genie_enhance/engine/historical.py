@@ -67,7 +67,7 @@ def rescore(rt: Runtime, state: IterationState) -> IterationState:
             rt.benchmarks, _genie_for(rt, state), rt.backend.warehouse, split=split,
             concurrency=rt.settings.concurrency, rate_per_minute=rt.settings.rate_per_minute,
             options=rt.settings.compare_options(), expected_cache=rt.expected_cache,
-            config_version=state.snapshot.version_id, progress=False,
+            config_version=state.snapshot.version_id,
         )
         diagnoses = diagnose_all(report.questions, rt.catalog, state.snapshot.space)
         state.scored = Scored(report, diagnoses, objective_of(report.score, bool(split.holdout)))
