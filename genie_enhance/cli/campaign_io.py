@@ -19,11 +19,11 @@ from genie_enhance.engine.campaign import IterationOutcome
 from genie_enhance.engine.launch import supersede_or_refuse
 from genie_enhance.engine.lease import driving
 from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
-from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.summary import campaign_summary
 from genie_enhance.errors import ConfigError
 from genie_enhance.fileio import atomic_write
 from genie_enhance.llm import LLMSettings
+from genie_enhance.space.io import canonical_bytes
 from genie_enhance.space.validation import Problem
 from genie_enhance.tracking.report_render import render_report
 

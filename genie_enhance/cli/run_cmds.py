@@ -22,10 +22,9 @@ from genie_enhance.cli.progress import progress_for
 from genie_enhance.engine.native_eval import native_for_campaign
 from genie_enhance.engine.review import apply_proposal, dry_run
 from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
-from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.versions import config_diff, rollback_to
 from genie_enhance.errors import GenieEnhanceError
-from genie_enhance.space.io import load_space
+from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingStore
 from genie_enhance.tracking.report_render import render_report
 

@@ -16,8 +16,9 @@ from genie_enhance.engine.leakage import check_final_space
 from genie_enhance.engine.policy import Action, best_iteration, conclusive
 from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import canonical_bytes, inconclusive_shares, scored_points, write_version
+from genie_enhance.engine.steps import inconclusive_shares, scored_points, write_version
 from genie_enhance.errors import GenieEnhanceError
+from genie_enhance.space.io import canonical_bytes
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import CampaignSpec, PendingApplyRecord
 

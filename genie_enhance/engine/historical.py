@@ -13,10 +13,10 @@ from dataclasses import replace
 from genie_enhance.diagnosis import diagnose_all
 from genie_enhance.engine.iteration import IterationState, measured
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import Scored, Snapshot, canonical_bytes, objective_of
+from genie_enhance.engine.steps import Scored, Snapshot, objective_of
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.scoring.runner import score_benchmarks
-from genie_enhance.space.io import parse_space
+from genie_enhance.space.io import canonical_bytes, parse_space
 from genie_enhance.tracking import version_id_for
 
 

@@ -19,8 +19,9 @@ from genie_enhance.engine.policy import Action, Decision, decide_concurrent_edit
 from genie_enhance.engine.propagation import record_write, wait_for_propagation
 from genie_enhance.engine.rebase import BatchNotRebased, adopt, rebased_batch, record_external
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import Plan, Scored, Snapshot, canonical_bytes, plan, score, snapshot
+from genie_enhance.engine.steps import Plan, Scored, Snapshot, plan, score, snapshot
 from genie_enhance.errors import ConcurrentEditError
+from genie_enhance.space.io import canonical_bytes
 from genie_enhance.tracking import FixRecord, IterationRecord, IterationSummary
 
 STEPS = ("snapshot", "score", "plan", "validate", "apply", "complete")

@@ -15,16 +15,11 @@ from dataclasses import dataclass
 from genie_enhance.engine.batch import added_problems
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.errors import GenieEnhanceError
-from genie_enhance.space.io import parse_space, space_to_json
+from genie_enhance.space.io import canonical_bytes, parse_space
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import version_id_for
 
 EXTERNAL_EDIT = "external_edit"  # event kind: live bytes no version of the space had, recorded before a write
-
-
-def canonical_bytes(space: SerializedSpace) -> bytes:
-    """The bytes a config version is recorded as (and restored from): our canonical serialized_space JSON."""
-    return space_to_json(space).encode("utf-8")
 
 
 @dataclass(frozen=True)
