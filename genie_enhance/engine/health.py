@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 
+from genie_enhance.engine.iteration.score import objective_of
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import objective_of
 from genie_enhance.scoring.runner import score_benchmarks
 from genie_enhance.space.io import canonical_bytes
 from genie_enhance.tracking import HealthCheck, version_id_for

@@ -53,6 +53,18 @@ def record_live_if_unknown(rt: Runtime, campaign_id: str | None = None, iteratio
     return Live(space, etag, version_id, version_id)
 
 
+def write_version(rt: Runtime, version_id: str, campaign_id: str | None = None,
+                  iteration: int | None = None) -> tuple[SerializedSpace, str]:
+    """Put a recorded version's exact bytes on the live space (etag-checked; nothing is written when they are
+    already live; live bytes no version has are recorded first). Returns the space now live and its etag."""
+    data = rt.tracking.version_bytes(version_id)
+    live = record_live_if_unknown(rt, campaign_id, iteration, before=f"restoring version {version_id}")
+    if canonical_bytes(live.space) == data:
+        return live.space, live.etag
+    restored = parse_space(data.decode("utf-8"), source=f"version {version_id}")
+    return restored, rt.backend.store.update(restored, live.etag)
+
+
 def require_space_version(rt: Runtime, version_id: str) -> bytes:
     """The bytes of a version of this runtime's space; a version recorded only for other spaces is refused."""
     data = rt.tracking.version_bytes(version_id)
