@@ -65,6 +65,7 @@ def run(
     max_cost_usd: Optional[float] = setting_option("max_cost_usd"),
     max_wall_s: Optional[float] = setting_option("max_wall_s"),
     concurrency: int = setting_option("concurrency"),
+    max_fixes_per_iteration: Optional[int] = setting_option("max_fixes_per_iteration"),
     min_answered: float = setting_option("min_answered", help="share of holdout (and train) questions that must be "
                                          "answered (not API errors) to decide; below it the failed ones are asked "
                                          "again, then the iteration is inconclusive"),
@@ -97,6 +98,7 @@ def run(
             target=target, max_iterations=max_iterations, holdout=holdout, seed=seed, patience=patience,
             noise_tolerance=noise_tolerance, max_cost_usd=max_cost_usd, max_wall_s=max_wall_s,
             concurrency=concurrency, rate_per_minute=rate_per_minute, use_llm=use_llm, min_answered=min_answered,
+            max_fixes_per_iteration=max_fixes_per_iteration,
             settle_s=settle_s, settle_slow_s=settle_slow_s,
         )
         rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
