@@ -18,7 +18,7 @@ from genie_enhance.engine.build import SpaceLocation
 from genie_enhance.engine.campaign import IterationOutcome
 from genie_enhance.engine.launch import supersede_or_refuse
 from genie_enhance.engine.lease import driving
-from genie_enhance.engine.runtime import BackendName, CampaignSettings, Runtime, out_paths
+from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
 from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.summary import campaign_summary
 from genie_enhance.errors import ConfigError
@@ -47,22 +47,22 @@ def open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | Non
     """The runtime of the space the flags name, from the one factory (`engine.build.open_runtime`), which refuses
     an invalid space (`admit`; off only for `rollback`). The warnings of the benchmark files and of the space are
     printed here, once, on stderr (the campaign records them as events when it starts)."""
-    where = space_location(settings.backend, warehouse=warehouse, space=space, catalog=catalog, space_id=space_id,
-                           warehouse_id=warehouse_id, profile=profile, poll_interval_s=poll_interval_s,
-                           genie_latency_ms=genie_latency_ms, genie_noise=genie_noise)
+    where = flags_given(SpaceLocation(
+        backend=settings.backend, warehouse=warehouse, space=space, catalog=catalog, space_id=space_id,
+        warehouse_id=warehouse_id, profile=profile, poll_interval_s=poll_interval_s,
+        genie_latency_ms=genie_latency_ms, genie_noise=genie_noise))
     rt = build.open_runtime(settings, where, out, progress=progress, admit=admit)
     print_benchmark_warnings(rt.benchmark_warnings)
     print_space_warnings(rt.space_warnings)
     return rt
 
 
-def space_location(backend: BackendName, **flags: Any) -> SpaceLocation:
-    """Where the space the flags name lives; a `ConfigError` names the flags its backend needs and lacks
-    (a local space by --warehouse and --space, a workspace's by --space-id and --warehouse-id)."""
-    where = SpaceLocation(backend=backend, **flags)
+def flags_given(where: SpaceLocation) -> SpaceLocation:
+    """`where`, once it names its space: a `ConfigError` names the flags its backend needs and lacks (a local
+    space by --warehouse and --space, a workspace's by --space-id and --warehouse-id)."""
     missing = [f"--{name.replace('_', '-')}" for name in where.missing()]
     if missing:
-        raise ConfigError(f"--backend {backend} needs {' and '.join(missing)}")
+        raise ConfigError(f"--backend {where.backend} needs {' and '.join(missing)}")
     return where
 
 

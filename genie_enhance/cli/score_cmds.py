@@ -16,11 +16,11 @@ from rich.table import Table
 from genie_enhance.benchmarks import load_benchmark_set, split_benchmarks
 from genie_enhance.cli.app import app, console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
-from genie_enhance.cli.campaign_io import print_space_warnings, space_location
+from genie_enhance.cli.campaign_io import flags_given, print_space_warnings
 from genie_enhance.cli.setting_options import setting_option
 from genie_enhance.core.protocols import AnswerStatus, ResultSet
 from genie_enhance.engine.admission import admit_space
-from genie_enhance.engine.build import open_backend
+from genie_enhance.engine.build import SpaceLocation, open_backend
 from genie_enhance.engine.runtime import Backend, BackendName
 from genie_enhance.engine.native_eval import OurVerdict, compare_native, native_ids
 from genie_enhance.errors import BenchmarkError, ConfigError, GenieEnhanceError, ServiceError, SpaceFormatError
@@ -56,9 +56,9 @@ def _open_backend(backend: BackendName, warehouse: Path | None, space: Path | No
     """The backend the flags name, from the one factory (`engine.build.open_backend`)."""
     remote = remote or Remote()
     with _user_errors():
-        where = space_location(backend, warehouse=warehouse, space=space, catalog=catalog, space_id=remote.space_id,
-                               warehouse_id=remote.warehouse_id, profile=remote.profile,
-                               poll_interval_s=remote.poll_interval_s)
+        where = flags_given(SpaceLocation(
+            backend=backend, warehouse=warehouse, space=space, catalog=catalog, space_id=remote.space_id,
+            warehouse_id=remote.warehouse_id, profile=remote.profile, poll_interval_s=remote.poll_interval_s))
         return open_backend(where, max_per_minute=remote.rate_per_minute)
 
 
