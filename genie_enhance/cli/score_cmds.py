@@ -73,7 +73,7 @@ class Remote:
     rate_per_minute: float | None = None
 
 
-BackendOpt = typer.Option(BackendName.local, "--backend", help="Where the space lives.")
+BackendOpt = typer.Option(BackendName.local, "--backend", case_sensitive=False, help="Where the space lives.")
 WarehouseOpt = typer.Option(None, "--warehouse", help="DuckDB warehouse file (local backend).")
 SpaceOpt = typer.Option(None, "--space", help="Space JSON file: bare serialized_space or export wrapper (local).")
 CatalogOpt = typer.Option(None, "--catalog", help="Catalog name to attach the warehouse as (default: from the space).")
