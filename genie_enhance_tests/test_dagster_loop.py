@@ -103,6 +103,15 @@ def test_asset_checks_ran_in_every_iteration(campaign: Campaign):
         assert "no_score_regression" in evaluations
 
 
+def test_the_regression_check_fails_exactly_when_the_policy_rolls_back(campaign: Campaign):
+    """Dagster's `no_score_regression` evaluation and the recorded decision come from one rule (the policy's)."""
+    rolled_back = {e.iteration for e in campaign.store.events(campaign.campaign_id) if e.kind == "rollback"}
+    for request, run, _ in campaign.driven.runs:
+        _, iteration = campaign_of(campaign.store, request.partition_key)
+        evaluations = {e.check_name: e.passed for e in run.get_asset_check_evaluations()}
+        assert evaluations["no_score_regression"] is (iteration not in rolled_back), iteration
+
+
 def test_rematerializing_a_completed_iteration_rescores_its_version_and_writes_nothing(campaign: Campaign):
     world, store, key = campaign.world, campaign.store, campaign.partitions[0]
     space_file = world.root / "shop.json"

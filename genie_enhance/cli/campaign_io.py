@@ -14,7 +14,8 @@ from rich.table import Table
 from genie_enhance.cli.app import console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
 from genie_enhance.core.progress import ProgressCallback
-from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
+from genie_enhance.engine import build
+from genie_enhance.engine.build import SpaceLocation
 from genie_enhance.engine.campaign import IterationOutcome
 from genie_enhance.engine.launch import supersede_or_refuse
 from genie_enhance.engine.lease import driving
@@ -22,7 +23,6 @@ from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
 from genie_enhance.engine.summary import campaign_summary
 from genie_enhance.errors import ConfigError
 from genie_enhance.fileio import atomic_write
-from genie_enhance.llm import LLMSettings
 from genie_enhance.space.io import canonical_bytes
 from genie_enhance.space.validation import Problem
 from genie_enhance.tracking.report_render import render_report
@@ -45,44 +45,26 @@ def open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | Non
                  genie_latency_ms: float = 0, genie_noise: float = 0.0, progress: ProgressCallback | None = None,
                  benchmarks_required: bool = True, profile: str | None = None,
                  poll_interval_s: float = 1.0, admit: bool = True) -> Runtime:
-    """Build the backend the flags name, then the runtime around it — which refuses an invalid space (`admit`;
-    off only for `rollback`). The warnings of the benchmark files and of the space are printed here, once, on
-    stderr (the campaign records them as events when it starts)."""
-    if settings.backend == "local":
-        if warehouse is None or space is None:
-            raise ConfigError("--backend local needs --warehouse F.duckdb and --space space.json")
-        backend = local_backend(warehouse, space, catalog=catalog, latency_ms=genie_latency_ms,
-                                noise=genie_noise, seed=settings.seed)
-        llm_settings = LLMSettings.from_env() if settings.use_llm else None
-        try:
-            rt = build_runtime(settings, backend, out, llm_settings=llm_settings, progress=progress, admit=admit)
-        except BaseException:
-            backend.close()
-            raise
-    elif settings.backend == "databricks":
-        rt = _databricks_runtime(settings, out, space_id, warehouse_id, profile=profile,
-                                 poll_interval_s=poll_interval_s, progress=progress, admit=admit)
-    else:
-        raise ConfigError(f"--backend {settings.backend}: unknown backend (choose local or databricks)")
+    """The runtime of the space the flags name, from the one factory (`engine.build.open_runtime`), which refuses
+    an invalid space (`admit`; off only for `rollback`). The warnings of the benchmark files and of the space are
+    printed here, once, on stderr (the campaign records them as events when it starts)."""
+    where = flags_given(SpaceLocation(
+        backend=settings.backend, warehouse=warehouse, space=space, catalog=catalog, space_id=space_id,
+        warehouse_id=warehouse_id, profile=profile, poll_interval_s=poll_interval_s,
+        genie_latency_ms=genie_latency_ms, genie_noise=genie_noise))
+    rt = build.open_runtime(settings, where, out, progress=progress, admit=admit)
     print_benchmark_warnings(rt.benchmark_warnings)
     print_space_warnings(rt.space_warnings)
     return rt
 
 
-def _databricks_runtime(settings: CampaignSettings, out: Path, space_id: str | None, warehouse_id: str | None, *,
-                        profile: str | None, poll_interval_s: float, progress: ProgressCallback | None, admit: bool) -> Runtime:
-    """A Genie space of a workspace (host and credentials by unified auth: DATABRICKS_* variables or a profile).
-    With the LLM on and no OPENAI_BASE_URL, the LLM is the workspace's serving endpoints, with its credentials."""
-    missing = [flag for flag, value in (("--space-id", space_id), ("--warehouse-id", warehouse_id)) if not value]
+def flags_given(where: SpaceLocation) -> SpaceLocation:
+    """`where`, once it names its space: a `ConfigError` names the flags its backend needs and lacks (a local
+    space by --warehouse and --space, a workspace's by --space-id and --warehouse-id)."""
+    missing = [f"--{name.replace('_', '-')}" for name in where.missing()]
     if missing:
-        raise ConfigError(f"--backend databricks needs {' and '.join(missing)}")
-    backend = databricks_backend(space_id, warehouse_id, profile=profile, max_per_minute=settings.rate_per_minute,
-                                 poll_interval_s=poll_interval_s)
-    try:
-        return workspace_runtime(settings, backend, out, progress=progress, admit=admit)
-    except BaseException:
-        backend.close()
-        raise
+        raise ConfigError(f"--backend {where.backend} needs {' and '.join(missing)}")
+    return where
 
 
 def _fmt(value: float | None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -14,11 +13,13 @@ from genie_enhance.cli.progress import progress_for
 from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo, fresh_working_space
 from genie_enhance.demo.warehouse import DEFAULT_SEED
 from genie_enhance.cli.run_cmds import SupersedeOpt, WaitLeaseOpt
+from genie_enhance.cli.setting_options import setting_option
 from genie_enhance.engine.launch import supersede_or_refuse
 from genie_enhance.engine.lease import driving
 from genie_enhance.engine.runtime import CampaignSettings, out_paths
 from genie_enhance.tracking import TrackingStore
 from genie_enhance.errors import ConfigError, GenieEnhanceError
+from genie_enhance.llm.mode import LLMMode, llm_enabled
 
 DEMO_SPACE_KEY = "demo"
 
@@ -29,10 +30,10 @@ def demo_cmd(
         False, "--build-only", help="Only write demo.duckdb, space_bare.json and space_tuned.json into --out"
     ),
     out: Path = typer.Option(Path("out/demo"), "--out", file_okay=False, help="Directory for the demo files"),
-    seed: int = typer.Option(0, "--seed", help="Seed of the campaign's train/holdout split (as `run --seed`)"),
+    seed: int = setting_option("seed", help="Seed of the campaign's train/holdout split (as `run --seed`)"),
     data_seed: int = typer.Option(DEFAULT_SEED, "--data-seed", help="Seed of the demo data (same seed, same data)"),
-    llm: str = typer.Option("off", "--llm", help="off (default: the demo is offline), on, auto (when "
-                            "OPENAI_API_KEY is set)"),
+    llm: LLMMode = typer.Option(LLMMode.off, "--llm", case_sensitive=False, help="off (default: the demo is "
+                                "offline), on, auto (when OPENAI_API_KEY is set)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON summary on stdout's last line (as `run`)"),
     supersede: bool = SupersedeOpt,
     wait_for_lease: Optional[float] = WaitLeaseOpt,
@@ -51,7 +52,7 @@ def demo_cmd(
         fail(exc)
 
 
-def _demo(out: Path, seed: int, data_seed: int, llm: str, as_json: bool, build_only: bool) -> None:
+def _demo(out: Path, seed: int, data_seed: int, llm: LLMMode, as_json: bool, build_only: bool) -> None:
     files = build_demo(out, data_seed)
     if build_only:
         for path in files.paths():
@@ -60,8 +61,8 @@ def _demo(out: Path, seed: int, data_seed: int, llm: str, as_json: bool, build_o
     if not DEMO_BENCHMARKS.is_dir():
         fail(ConfigError(f"{DEMO_BENCHMARKS}: the demo benchmarks are missing (run from a clone of the repository)"))
     space = fresh_working_space(files)
-    use_llm = llm == "on" or (llm == "auto" and bool(os.environ.get("OPENAI_API_KEY")))
-    settings = CampaignSettings(space_key=DEMO_SPACE_KEY, benchmarks=str(DEMO_BENCHMARKS), seed=seed, use_llm=use_llm)
+    settings = CampaignSettings(space_key=DEMO_SPACE_KEY, benchmarks=str(DEMO_BENCHMARKS), seed=seed,
+                                use_llm=llm_enabled(llm))
     if not as_json:
         err_console.print(f"demo: warehouse {files.warehouse}, space {space} (a fresh copy of {files.bare_space})",
                           highlight=False, soft_wrap=True)

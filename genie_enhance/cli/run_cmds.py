@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,14 +20,17 @@ from genie_enhance.cli.campaign_io import (
 from genie_enhance.cli.progress import progress_for
 from genie_enhance.engine.native_eval import native_for_campaign
 from genie_enhance.engine.review import apply_proposal, dry_run
-from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
+from genie_enhance.cli.setting_options import setting_option
+from genie_enhance.engine.runtime import BackendName, CampaignSettings, Runtime, out_paths
 from genie_enhance.engine.versions import config_diff, rollback_to
 from genie_enhance.errors import GenieEnhanceError
+from genie_enhance.llm.mode import LLMMode, llm_enabled
 from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingStore
 from genie_enhance.tracking.report_render import render_report
 
-BackendOpt = typer.Option("local", "--backend", help="local (DuckDB + offline Genie) or databricks")
+BackendOpt = typer.Option(BackendName.local, "--backend", case_sensitive=False,
+                          help="local (DuckDB + offline Genie) or databricks")
 OutOpt = typer.Option(Path("out"), "--out", help="directory for tracking.duckdb, report.html, final_space.json")
 WarehouseOpt = typer.Option(None, "--warehouse", help="DuckDB file (local backend)")
 SpaceOpt = typer.Option(None, "--space", help="space JSON file (local backend); edited in place")
@@ -48,33 +50,32 @@ PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="seconds between 
 @app.command()
 def run(
     benchmarks: Path = typer.Option(..., "--benchmarks", help="markdown/JSON benchmark file or directory"),
-    backend: str = BackendOpt,
+    backend: BackendName = BackendOpt,
     warehouse: Optional[Path] = WarehouseOpt,
     space: Optional[Path] = SpaceOpt,
     space_id: Optional[str] = SpaceIdOpt,
     warehouse_id: Optional[str] = WarehouseIdOpt,
     catalog: Optional[str] = typer.Option(None, "--catalog", help="catalog name the DuckDB file is attached as"),
-    target: float = typer.Option(0.9, "--target", min=0, max=1),
-    max_iterations: int = typer.Option(6, "--max-iterations", min=1),
-    holdout: float = typer.Option(0.3, "--holdout", min=0, max=0.99),
-    seed: int = typer.Option(0, "--seed"),
-    patience: int = typer.Option(2, "--patience", min=1),
-    noise_tolerance: float = typer.Option(0.0, "--noise-tolerance", min=0),
-    max_cost_usd: Optional[float] = typer.Option(None, "--max-cost-usd", min=0),
-    max_wall_s: Optional[float] = typer.Option(None, "--max-wall-s", min=0),
-    concurrency: int = typer.Option(8, "--concurrency", min=1),
-    min_answered: float = typer.Option(0.9, "--min-answered", min=0, max=1, help="share of holdout (and train) "
-                                       "questions that must be answered (not API errors) to decide; below it the "
-                                       "failed ones are asked again, then the iteration is inconclusive"),
-    rate_per_minute: Optional[float] = typer.Option(
-        None, "--rate-per-minute", min=0.1, help="Genie questions per minute (databricks default: 5 per workspace)"),
+    target: float = setting_option("target"),
+    max_iterations: int = setting_option("max_iterations"),
+    holdout: float = setting_option("holdout"),
+    seed: int = setting_option("seed"),
+    patience: int = setting_option("patience"),
+    noise_tolerance: float = setting_option("noise_tolerance"),
+    max_cost_usd: Optional[float] = setting_option("max_cost_usd"),
+    max_wall_s: Optional[float] = setting_option("max_wall_s"),
+    concurrency: int = setting_option("concurrency"),
+    max_fixes_per_iteration: Optional[int] = setting_option("max_fixes_per_iteration"),
+    min_answered: float = setting_option("min_answered", help="share of holdout (and train) questions that must be "
+                                         "answered (not API errors) to decide; below it the failed ones are asked "
+                                         "again, then the iteration is inconclusive"),
+    rate_per_minute: Optional[float] = setting_option("rate_per_minute"),
     profile: Optional[str] = ProfileOpt,
     poll_interval: float = PollOpt,
-    settle_s: float = typer.Option(30.0, "--settle-s", min=0, help="seconds scoring waits after an update of the "
-                                   "live space for it to take effect (databricks backend; local: 0)"),
-    settle_slow_s: float = typer.Option(90.0, "--settle-slow-s", min=0, help="the wait after an update that "
-                                        "changed entity matching, format assistance or value dictionaries"),
-    llm: str = typer.Option("auto", "--llm", help="auto (when OPENAI_API_KEY is set), on, off"),
+    settle_s: float = setting_option("settle_s"),
+    settle_slow_s: float = setting_option("settle_slow_s"),
+    llm: LLMMode = typer.Option(LLMMode.auto, "--llm", case_sensitive=False,
+                                help="auto (when OPENAI_API_KEY is set), on, off"),
     genie_latency_ms: float = typer.Option(0, "--genie-latency-ms", min=0, help="offline Genie latency"),
     genie_noise: float = typer.Option(0.0, "--genie-noise", min=0, max=1, help="offline Genie noise"),
     space_key: Optional[str] = typer.Option(None, "--space-key", help="name of the space in the tracking store"),
@@ -88,8 +89,8 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="print one JSON summary on stdout's last line"),
 ) -> None:
     """Run an enhancement campaign: score, diagnose, propose, validate, apply, keep or roll back, until it stops."""
-    use_llm = llm == "on" or (llm == "auto" and bool(os.environ.get("OPENAI_API_KEY")))
-    if native_eval and backend != "databricks":
+    use_llm = llm_enabled(llm)
+    if native_eval and backend != BackendName.databricks:
         fail(GenieEnhanceError("--native-eval needs --backend databricks (Genie's own benchmark evaluation)"))
     try:
         settings = CampaignSettings(
@@ -97,6 +98,7 @@ def run(
             target=target, max_iterations=max_iterations, holdout=holdout, seed=seed, patience=patience,
             noise_tolerance=noise_tolerance, max_cost_usd=max_cost_usd, max_wall_s=max_wall_s,
             concurrency=concurrency, rate_per_minute=rate_per_minute, use_llm=use_llm, min_answered=min_answered,
+            max_fixes_per_iteration=max_fixes_per_iteration,
             settle_s=settle_s, settle_slow_s=settle_slow_s,
         )
         rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
@@ -180,7 +182,7 @@ def _version_bytes(store: TrackingStore, ref: str) -> bytes:
 @app.command()
 def rollback(
     to: str = typer.Option(..., "--to", help="version id to restore (see `report` or the tracking store)"),
-    backend: str = BackendOpt,
+    backend: BackendName = BackendOpt,
     warehouse: Optional[Path] = WarehouseOpt,
     space: Optional[Path] = SpaceOpt,
     space_id: Optional[str] = SpaceIdOpt,
@@ -204,7 +206,7 @@ def rollback(
 @app.command("apply")
 def apply_cmd(
     proposal: Path = typer.Option(..., "--proposal", help="proposal file written by `run --dry-run`"),
-    backend: str = BackendOpt,
+    backend: BackendName = BackendOpt,
     warehouse: Optional[Path] = WarehouseOpt,
     space: Optional[Path] = SpaceOpt,
     space_id: Optional[str] = SpaceIdOpt,
@@ -232,7 +234,7 @@ def apply_cmd(
 
 
 @contextmanager
-def _admin_runtime(backend: str, warehouse: Path | None, space: Path | None, space_id: str | None,
+def _admin_runtime(backend: BackendName, warehouse: Path | None, space: Path | None, space_id: str | None,
                    warehouse_id: str | None, out: Path, profile: str | None = None,
                    space_key: str | None = None, admit: bool = True) -> Iterator[Runtime]:
     """The live space of a one-off admin command (no benchmarks): errors become one clear line, and it is closed.

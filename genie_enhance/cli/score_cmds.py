@@ -8,35 +8,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.syntax import Syntax
 from rich.table import Table
 
-from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
-from genie_enhance.backends.local.factory import LocalBackend, open_local_backend
 from genie_enhance.benchmarks import load_benchmark_set, split_benchmarks
 from genie_enhance.cli.app import app, console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
-from genie_enhance.cli.campaign_io import print_space_warnings
+from genie_enhance.cli.campaign_io import flags_given, print_space_warnings
 from genie_enhance.cli.progress import progress_for
+from genie_enhance.cli.setting_options import setting_option
 from genie_enhance.core.protocols import AnswerStatus, ResultSet
 from genie_enhance.engine.admission import admit_space
+from genie_enhance.engine.build import SpaceLocation, open_backend
+from genie_enhance.engine.runtime import Backend, BackendName
 from genie_enhance.engine.native_eval import OurVerdict, compare_native, native_ids
 from genie_enhance.errors import BenchmarkError, ConfigError, GenieEnhanceError, ServiceError, SpaceFormatError
 from genie_enhance.scoring.runner import ScoreReport, score_benchmarks
 from genie_enhance.scoring.verdicts import CompareOptions
 
-if TYPE_CHECKING:  # databricks-sdk is heavy: imported only when a workspace is used
-    from genie_enhance.backends.databricks import DatabricksBackend
-
 ASK_ROWS = 20
-
-
-class Backend(str, Enum):
-    local = "local"
-    databricks = "databricks"
 
 
 class ExtraColumns(str, Enum):
@@ -60,25 +52,15 @@ def _user_errors() -> Iterator[None]:
         raise _exit(f"error: {exc}") from None
 
 
-def _open_backend(backend: Backend, warehouse: Path | None, space: Path | None, catalog: str | None,
-                  remote: "Remote | None" = None) -> LocalBackend | DatabricksBackend:
-    if backend is Backend.databricks:
-        remote = remote or Remote()
-        missing = [flag for flag, value in (("--space-id", remote.space_id), ("--warehouse-id", remote.warehouse_id))
-                   if not value]
-        if missing:
-            raise _exit(f"error: --backend databricks needs {' and '.join(missing)}")
-        from genie_enhance.backends.databricks import open_databricks_backend
-
-        with _user_errors():
-            return open_databricks_backend(
-                remote.space_id, remote.warehouse_id, profile=remote.profile, poll_interval_s=remote.poll_interval_s,
-                max_per_minute=remote.rate_per_minute or DEFAULT_QUESTIONS_PER_MINUTE)
-    missing = [flag for flag, value in (("--warehouse", warehouse), ("--space", space)) if value is None]
-    if missing:
-        raise _exit(f"error: --backend local needs {' and '.join(missing)}")
+def _open_backend(backend: BackendName, warehouse: Path | None, space: Path | None, catalog: str | None,
+                  remote: "Remote | None" = None) -> Backend:
+    """The backend the flags name, from the one factory (`engine.build.open_backend`)."""
+    remote = remote or Remote()
     with _user_errors():
-        return open_local_backend(warehouse, space, catalog=catalog)
+        where = flags_given(SpaceLocation(
+            backend=backend, warehouse=warehouse, space=space, catalog=catalog, space_id=remote.space_id,
+            warehouse_id=remote.warehouse_id, profile=remote.profile, poll_interval_s=remote.poll_interval_s))
+        return open_backend(where, max_per_minute=remote.rate_per_minute)
 
 
 @dataclass
@@ -92,7 +74,7 @@ class Remote:
     rate_per_minute: float | None = None
 
 
-BackendOpt = typer.Option(Backend.local, "--backend", help="Where the space lives.")
+BackendOpt = typer.Option(BackendName.local, "--backend", case_sensitive=False, help="Where the space lives.")
 WarehouseOpt = typer.Option(None, "--warehouse", help="DuckDB warehouse file (local backend).")
 SpaceOpt = typer.Option(None, "--space", help="Space JSON file: bare serialized_space or export wrapper (local).")
 CatalogOpt = typer.Option(None, "--catalog", help="Catalog name to attach the warehouse as (default: from the space).")
@@ -105,7 +87,7 @@ PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="Seconds between 
 @app.command("ask")
 def ask(
     question: str = typer.Argument(..., help="The question to ask Genie."),
-    backend: Backend = BackendOpt,
+    backend: BackendName = BackendOpt,
     warehouse: Path | None = WarehouseOpt,
     space: Path | None = SpaceOpt,
     catalog: str | None = CatalogOpt,
@@ -143,14 +125,14 @@ def _result_table(result: ResultSet) -> Table:
 @app.command("score")
 def score(
     benchmarks: Path = typer.Option(..., "--benchmarks", help="Benchmark file or directory (markdown/JSON/space)."),
-    backend: Backend = BackendOpt,
+    backend: BackendName = BackendOpt,
     warehouse: Path | None = WarehouseOpt,
     space: Path | None = SpaceOpt,
     catalog: str | None = CatalogOpt,
-    holdout: float = typer.Option(0.3, "--holdout", min=0.0, max=0.99, help="Fraction of questions held out."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the stable train/holdout split."),
-    concurrency: int = typer.Option(8, "--concurrency", min=1, help="Questions asked at once."),
-    rate_per_minute: float | None = typer.Option(None, "--rate-per-minute", min=0.1, help="Cap on Genie questions per minute."),
+    holdout: float = setting_option("holdout", help="Fraction of questions held out."),
+    seed: int = setting_option("seed", help="Seed of the stable train/holdout split."),
+    concurrency: int = setting_option("concurrency", help="Questions asked at once."),
+    rate_per_minute: float | None = setting_option("rate_per_minute", help="Cap on Genie questions per minute."),
     extra_columns: ExtraColumns = typer.Option(ExtraColumns.fail, "--extra-columns", help="Extra columns in Genie's result: fail or allow."),
     space_id: str | None = SpaceIdOpt,
     warehouse_id: str | None = WarehouseIdOpt,
@@ -161,7 +143,7 @@ def score(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     """Score the space against benchmark questions (train, holdout and overall)."""
-    if native_eval and backend is not Backend.databricks:
+    if native_eval and backend is not BackendName.databricks:
         raise _exit("error: --native-eval needs --backend databricks (Genie's own benchmark evaluation)")
     local = _open_backend(backend, warehouse, space, catalog,
                           Remote(space_id, warehouse_id, profile, poll_interval, rate_per_minute))
@@ -196,13 +178,13 @@ def score(
             _print_native(native)
 
 
-def _native(backend: DatabricksBackend, questions: list, report: ScoreReport) -> dict:
+def _native(backend: Backend, questions: list, report: ScoreReport) -> dict:
     """Genie's evaluation of the same questions, beside our verdicts."""
     space, _ = backend.store.export()
     ids = native_ids([q.id for q in questions], space)
     ours = [OurVerdict(id=q.id, question=q.question, verdict=q.verdict.value) for q in report.questions]
     try:
-        return compare_native(ours, backend.native_eval(ids))
+        return compare_native(ours, backend.closer.native_eval(ids))
     except ServiceError as exc:
         raise _exit(f"error: Genie's benchmark evaluation failed: {exc}") from None
 

@@ -10,7 +10,9 @@ import dagster as dg
 
 from genie_enhance.engine.batch import added_problems
 from genie_enhance.engine.iteration.state import IterationState
+from genie_enhance.engine.policy import Policy, ScoredIteration, conclusive, regressed
 from genie_enhance.engine.runtime import Runtime
+from genie_enhance.engine.iteration.plan import policy_history
 from genie_enhance.space.io import parse_space
 
 VALID = dg.AssetCheckSpec(
@@ -20,8 +22,10 @@ VALID = dg.AssetCheckSpec(
 )
 NO_SCORE_REGRESSION = dg.AssetCheckSpec(
     "no_score_regression", asset="benchmark_results",
-    description="The objective did not drop below the previous iteration's beyond the noise tolerance (the policy "
-                "then rolls the batch back). On a re-run of a completed iteration: the re-score matches the record.",
+    description="The batch applied after the previous (conclusive) iteration did not make the score worse by the "
+                "policy's rollback rule: the objective dropped beyond the noise tolerance, or held while the train "
+                "score dropped. Fails exactly when the policy rolls the batch back. On a re-run of a completed "
+                "iteration: the re-score matches the record.",
 )
 
 
@@ -47,6 +51,7 @@ def valid(rt: Runtime, state: IterationState) -> dg.AssetCheckResult:
 
 
 def no_score_regression(rt: Runtime, state: IterationState) -> dg.AssetCheckResult:
+    """The policy's rollback rule on this iteration's history (live path), or the re-score against the record."""
     objective = state.scored.objective
     if state.historical:
         recorded = state.record.objective
@@ -56,12 +61,24 @@ def no_score_regression(rt: Runtime, state: IterationState) -> dg.AssetCheckResu
                                    severity=dg.AssetCheckSeverity.WARN,
                                    metadata={"rescored": objective if objective is not None else "n/a",
                                              "recorded": recorded if recorded is not None else "n/a"})
-    earlier = [h for h in rt.tracking.history(state.campaign_id) if h.iteration < state.iteration]
-    previous = earlier[-1].objective if earlier else None
-    tolerance = rt.settings.noise_tolerance
-    passed = previous is None or objective is None or objective >= previous - tolerance
+    history = policy_history(rt, state.campaign_id, state.iteration, state.snapshot, state.scored)
+    return regression_check(history, rt.settings.policy())
+
+
+def regression_check(history: list[ScoredIteration], policy: Policy) -> dg.AssetCheckResult:
+    """Fails exactly when the policy rolls the last batch back (`engine.policy.regressed`)."""
+    judged = conclusive(history, policy)
+    previous = judged[-2] if len(judged) > 1 and judged[-1] is history[-1] else None
+    last = history[-1]
     return dg.AssetCheckResult(
-        check_name="no_score_regression", passed=passed, severity=dg.AssetCheckSeverity.WARN,
-        metadata={"objective": objective if objective is not None else "n/a",
-                  "previous": previous if previous is not None else "n/a", "tolerance": tolerance},
+        check_name="no_score_regression", passed=not regressed(history, policy), severity=dg.AssetCheckSeverity.WARN,
+        metadata={"objective": _shown(last.objective), "train": _shown(last.train),
+                  "previous_objective": _shown(previous.objective if previous else None),
+                  "previous_train": _shown(previous.train if previous else None),
+                  "batch_applied": bool(previous and previous.batch_applied),
+                  "tolerance": policy.noise_tolerance},
     )
+
+
+def _shown(value: float | None) -> float | str:
+    return "n/a" if value is None else value

@@ -30,14 +30,17 @@ import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from genie_enhance.engine.runtime import CampaignSettings
+from genie_enhance.core.fields import same_field
+from genie_enhance.engine.build import SpaceLocation
+from genie_enhance.engine.runtime import BackendName, CampaignSettings
 from genie_enhance.errors import ConfigError
 from genie_enhance.llm.config import ModelSpec
+from genie_enhance.llm.mode import LLMMode, llm_enabled
 
 ENV_CONFIG = "GENIE_ENHANCE_CONFIG"
 DEFAULT_FILE = "genie_enhance.yaml"
@@ -56,31 +59,32 @@ def _yaml_switch(value: Any) -> Any:
     return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) else value
 
 
-LLMMode = Annotated[Literal["auto", "on", "off"], BeforeValidator(_yaml_switch)]
+YamlLLMMode = Annotated[LLMMode, BeforeValidator(_yaml_switch)]
 
 
 class Limits(_Strict):
-    """Campaign limits of a space (the launchpad may override target, max_iterations, holdout and seed)."""
+    """Campaign limits of a space (the launchpad may override target, max_iterations, holdout and seed): the
+    `CampaignSettings` fields themselves, so their defaults and bounds are the CLI's too."""
 
-    max_iterations: int = Field(6, ge=1)
-    holdout: float = Field(0.3, ge=0, lt=1)
-    seed: int = 0
-    patience: int = Field(2, ge=1)
-    noise_tolerance: float = Field(0.0, ge=0)
-    max_cost_usd: float | None = Field(None, ge=0)
-    max_wall_s: float | None = Field(None, ge=0)
-    concurrency: int = Field(8, ge=1)
-    rate_per_minute: float | None = Field(None, gt=0)
-    max_fixes_per_iteration: int | None = Field(None, ge=1)
-    min_answered: float = Field(0.9, ge=0, le=1)  # share of questions answered (not API errors) to decide
-    settle_s: float = Field(30.0, ge=0)  # wait after a live update before scoring (databricks)
-    settle_slow_s: float = Field(90.0, ge=0)  # … after entity matching / format assistance / value dictionaries
+    max_iterations: int = same_field(CampaignSettings, "max_iterations")
+    holdout: float = same_field(CampaignSettings, "holdout")
+    seed: int = same_field(CampaignSettings, "seed")
+    patience: int = same_field(CampaignSettings, "patience")
+    noise_tolerance: float = same_field(CampaignSettings, "noise_tolerance")
+    max_cost_usd: float | None = same_field(CampaignSettings, "max_cost_usd")
+    max_wall_s: float | None = same_field(CampaignSettings, "max_wall_s")
+    concurrency: int = same_field(CampaignSettings, "concurrency")
+    rate_per_minute: float | None = same_field(CampaignSettings, "rate_per_minute")
+    max_fixes_per_iteration: int | None = same_field(CampaignSettings, "max_fixes_per_iteration")
+    min_answered: float = same_field(CampaignSettings, "min_answered")
+    settle_s: float = same_field(CampaignSettings, "settle_s")
+    settle_slow_s: float = same_field(CampaignSettings, "settle_slow_s")
 
 
 class SpaceConfig(_Strict):
     """One space: where it lives, what it is scored on, and what counts as good enough."""
 
-    backend: Literal["local", "databricks"] = "local"
+    backend: BackendName = BackendName.local
     warehouse: Path | None = None  # local: DuckDB file
     space: Path | None = None  # local: serialized_space JSON file (edited in place)
     catalog: str | None = None  # local: catalog the DuckDB file is attached as (default: the space's)
@@ -89,24 +93,30 @@ class SpaceConfig(_Strict):
     warehouse_id: str | None = None  # databricks
     profile: str | None = None  # databricks: unified-auth profile (default: DATABRICKS_* variables)
     benchmarks: Path
-    target: float = Field(0.9, ge=0, le=1)
+    target: float = same_field(CampaignSettings, "target")
     limits: Limits = Limits()
     out: Path | None = None  # reports and final config files of this space
-    llm: LLMMode | None = None  # default: the file's llm.mode
+    llm: YamlLLMMode | None = None  # default: the file's llm.mode
 
     @model_validator(mode="after")
     def _backend_fields(self) -> "SpaceConfig":
-        needed = ("warehouse", "space") if self.backend == "local" else ("space_id", "warehouse_id")
-        missing = [name for name in needed if getattr(self, name) in (None, "")]
+        missing = self.location().missing()
         if missing:
             raise ValueError(f"backend {self.backend} needs {' and '.join(missing)}")
         return self
 
 
+    def location(self, genie_max_per_minute: float | None = None) -> SpaceLocation:
+        """Where this space lives, for the runtime factory (`genie_max_per_minute`: the offline Genie's limit)."""
+        return SpaceLocation(backend=self.backend, warehouse=self.warehouse, space=self.space, catalog=self.catalog,
+                             space_id=self.space_id, warehouse_id=self.warehouse_id, profile=self.profile,
+                             genie_max_per_minute=genie_max_per_minute)
+
+
 class LLMConfig(_Strict):
     """The OpenAI-compatible endpoint (key from OPENAI_API_KEY) and the models with their prices."""
 
-    mode: LLMMode = "auto"
+    mode: YamlLLMMode = LLMMode.auto
     base_url: str | None = None
     models: list[ModelSpec] = Field(default_factory=list)
 
@@ -145,8 +155,7 @@ class ProjectConfig(_Strict):
     def settings(self, key: str, **overrides: Any) -> CampaignSettings:
         """The campaign settings of a space; `overrides` (None values ignored) win over its limits."""
         space = self.space(key)
-        mode = space.llm or self.llm.mode
-        use_llm = mode == "on" or (mode == "auto" and bool(os.environ.get("OPENAI_API_KEY")))
+        use_llm = llm_enabled(space.llm or self.llm.mode)
         values: dict[str, Any] = {
             "space_key": key, "backend": space.backend, "benchmarks": str(space.benchmarks), "target": space.target,
             **space.limits.model_dump(), "use_llm": use_llm,

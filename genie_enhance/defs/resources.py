@@ -1,4 +1,5 @@
-"""Dagster resources: the tracking store (`DuckDBResource`), the LLM client settings, and the runtime factory.
+"""Dagster resources: the tracking store (`DuckDBResource`), the LLM client settings, and the runtimes (opened by the
+one factory, `genie_enhance.engine.build.open_runtime`, as the CLI's are).
 
 The assets ask one object, a `RuntimeProvider`, for the tracking store and for a `Runtime` built from campaign
 settings. In `dagster dev` that is `SpacesResource` (spaces from genie_enhance.yaml); the CLI passes a
@@ -19,8 +20,8 @@ from pydantic import PrivateAttr
 from genie_enhance.defs.config import ProjectConfig, SpaceConfig, demo_config, load_config
 from genie_enhance.demo.build import build_demo
 from genie_enhance.demo.space_configs import BARE_SPACE
-from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
-from genie_enhance.engine.runtime import Backend, CampaignSettings, Runtime
+from genie_enhance.engine.build import SpaceLocation, open_runtime
+from genie_enhance.engine.runtime import CampaignSettings, Runtime
 from genie_enhance.llm import LLMSettings
 from genie_enhance.llm.config import ModelSpec, spec_for
 from genie_enhance.tracking import CampaignRecord, TrackingStore
@@ -87,14 +88,10 @@ def ensure_demo(space: SpaceConfig) -> None:
         shutil.copyfile(bare, space.space)
 
 
-def open_backend(space: SpaceConfig, settings: CampaignSettings) -> Backend:
-    """The backend a configured space names."""
-    if space.backend == "local":
-        ensure_demo(space)
-        return local_backend(space.warehouse, space.space, catalog=space.catalog, seed=settings.seed,
-                             max_per_minute=settings.rate_per_minute)
-    return databricks_backend(space.space_id, space.warehouse_id, profile=space.profile,
-                              max_per_minute=settings.rate_per_minute)
+def space_location(space: SpaceConfig, settings: CampaignSettings) -> SpaceLocation:
+    """Where a configured space lives (the demo built first); the offline Genie honours the campaign's rate."""
+    ensure_demo(space)
+    return space.location(genie_max_per_minute=settings.rate_per_minute)
 
 
 class SpacesResource(dg.ConfigurableResource):
@@ -138,20 +135,10 @@ class SpacesResource(dg.ConfigurableResource):
         key = settings.model_dump_json()
         if key not in self._runtimes:
             project = self.project()
-            backend = open_backend(project.space(settings.space_key), settings)
-            out, tracking = project.out_dir(settings.space_key), Path(self.tracking_db.database)
-            try:
-                if backend.name == "databricks":
-                    explicit = self.llm.llm_settings if self.llm.base_url else None
-                    self._runtimes[key] = workspace_runtime(settings, backend, out, explicit_llm=explicit,
-                                                            tracking_path=tracking)
-                else:
-                    llm = self.llm.llm_settings() if settings.use_llm else None
-                    self._runtimes[key] = build_runtime(settings, backend, out, llm_settings=llm,
-                                                        tracking_path=tracking)
-            except BaseException:
-                backend.close()
-                raise
+            self._runtimes[key] = open_runtime(
+                settings, space_location(project.space(settings.space_key), settings),
+                project.out_dir(settings.space_key), llm_settings=self.llm.llm_settings,
+                llm_explicit=bool(self.llm.base_url), tracking_path=Path(self.tracking_db.database))
         return self._runtimes[key]
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:

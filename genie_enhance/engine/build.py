@@ -1,8 +1,15 @@
-"""Assemble a `Runtime` from settings: backend, benchmarks, tracking store, proposers and the optional LLM."""
+"""The one runtime factory: where a space lives → its backend; settings → a `Runtime` (benchmarks, tracking store,
+proposers and the LLM the mode and the backend call for).
+
+Why one module: the CLI (`run`, `demo`, `score`, `ask`, `rollback`, `apply`) and the Dagster resources all open
+their backend and runtime here, so which backend, which LLM endpoint and which secrets are scrubbed is decided once.
+`genie_enhance_tests/test_one_runtime_factory.py` fails when another module opens a backend or builds a runtime.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -12,12 +19,72 @@ from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.benchmarks import LoadedBenchmarks, load_benchmark_set
 from genie_enhance.core.progress import ProgressCallback
 from genie_enhance.engine.admission import admit_space
-from genie_enhance.engine.runtime import Backend, CampaignSettings, Runtime, out_paths
+from genie_enhance.engine.runtime import Backend, BackendName, CampaignSettings, Runtime, out_paths
+from genie_enhance.errors import ConfigError
 from genie_enhance.llm import LLMClient, LLMSettings
 from genie_enhance.proposers.heuristic import HeuristicProposer
 from genie_enhance.proposers.llm_proposer import LLMProposer
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import TrackingStore
+
+
+@dataclass(frozen=True)
+class SpaceLocation:
+    """Where a space lives: a DuckDB warehouse and a space file (local, with the offline Genie's simulated latency,
+    noise and rate limit), or a workspace's Genie space and SQL warehouse (databricks, by unified auth)."""
+
+    backend: BackendName = BackendName.local
+    warehouse: Path | None = None
+    space: Path | None = None
+    catalog: str | None = None
+    space_id: str | None = None
+    warehouse_id: str | None = None
+    profile: str | None = None
+    poll_interval_s: float = 1.0
+    genie_latency_ms: float = 0
+    genie_noise: float = 0.0
+    genie_max_per_minute: float | None = None
+
+    def missing(self) -> list[str]:
+        """The fields this backend needs that are not set."""
+        needed = ("warehouse", "space") if self.backend == BackendName.local else ("space_id", "warehouse_id")
+        return [name for name in needed if not getattr(self, name)]
+
+
+def open_backend(where: SpaceLocation, *, seed: int = 0, max_per_minute: float | None = None) -> Backend:
+    """The backend of a space; `max_per_minute` throttles a workspace's questions (default: the Conversation
+    API's 5 per minute). A `ConfigError` names the fields a backend needs and lacks."""
+    missing = where.missing()
+    if missing:
+        raise ConfigError(f"backend {where.backend} needs {' and '.join(missing)}")
+    if where.backend == BackendName.databricks:
+        return databricks_backend(str(where.space_id), str(where.warehouse_id), profile=where.profile,
+                                  max_per_minute=max_per_minute, poll_interval_s=where.poll_interval_s)
+    return local_backend(Path(str(where.warehouse)), Path(str(where.space)), catalog=where.catalog,
+                         latency_ms=where.genie_latency_ms, noise=where.genie_noise, seed=seed,
+                         max_per_minute=where.genie_max_per_minute)
+
+
+def open_runtime(settings: CampaignSettings, where: SpaceLocation, out_dir: Path, *,
+                 llm_settings: Callable[[], LLMSettings] = LLMSettings.from_env, llm_explicit: bool = False,
+                 progress: ProgressCallback | None = None, tracking_path: Path | None = None, admit: bool = True) -> Runtime:
+    """Open the space's backend and the runtime around it (the backend is closed again if that fails).
+
+    With `settings.use_llm` the LLM is `llm_settings()` (default: from the environment); on a databricks backend
+    it is the workspace's serving endpoints instead, unless an endpoint is explicitly configured (`llm_explicit`,
+    or `OPENAI_BASE_URL`)."""
+    if where.backend != settings.backend:
+        raise ConfigError(f"the settings name backend {settings.backend}, the space lives on {where.backend}")
+    backend = open_backend(where, seed=settings.seed, max_per_minute=settings.rate_per_minute)
+    try:
+        if backend.name == BackendName.databricks:
+            return workspace_runtime(settings, backend, out_dir, explicit_llm=llm_settings if llm_explicit else None,
+                                     progress=progress, tracking_path=tracking_path, admit=admit)
+        return build_runtime(settings, backend, out_dir, llm_settings=llm_settings() if settings.use_llm else None,
+                             progress=progress, tracking_path=tracking_path, admit=admit)
+    except BaseException:
+        backend.close()
+        raise
 
 
 def local_backend(warehouse: Path, space: Path, *, catalog: str | None = None, latency_ms: float = 0,

@@ -28,13 +28,14 @@ class Action(str, Enum):
 class Policy(BaseModel):
     """Campaign limits and tolerances (all scores are fractions in [0, 1])."""
 
-    target: float = Field(0.9, ge=0, le=1)
-    max_iterations: int = Field(6, ge=1)
+    target: float = Field(0.9, ge=0, le=1, description="objective (holdout score) at which the campaign converges")
+    max_iterations: int = Field(6, ge=1, description="iterations before the campaign stops; 1 only scores the "
+                                "space (a batch is judged by the next iteration's score)")
     patience: int = Field(2, ge=1, description="iterations without gain before `stalled`")
     noise_tolerance: float = Field(0.0, ge=0, description="objective drop tolerated before a batch is rolled back")
     min_gain: float = Field(1e-9, ge=0, description="smallest objective/train increase that counts as a gain")
-    max_cost_usd: float | None = Field(None, ge=0)
-    max_wall_s: float | None = Field(None, ge=0)
+    max_cost_usd: float | None = Field(None, ge=0, description="stop when the LLM calls cost this much (USD)")
+    max_wall_s: float | None = Field(None, ge=0, description="stop after this many seconds of iterations")
     min_answered: float = Field(0.9, ge=0, le=1, description="share of holdout (and train) questions that must "
                                 "be answered (not API errors) for an iteration to decide anything")
 
@@ -104,6 +105,16 @@ def conclusive(history: list[ScoredIteration], policy: Policy) -> list[ScoredIte
     return [h for h in history if h.answered >= policy.min_answered]
 
 
+def regressed(history: list[ScoredIteration], policy: Policy) -> bool:
+    """The rollback rule: the batch applied before the last iteration made it worse (`_is_harmful`), judged
+    between conclusive iterations only; an inconclusive last iteration judges nothing. The `no_score_regression`
+    asset check reports this very rule, so the check and the decision cannot disagree."""
+    if not history or history[-1].answered < policy.min_answered:
+        return False
+    scored = conclusive(history, policy)
+    return len(scored) > 1 and scored[-2].batch_applied and _is_harmful(scored[-2], scored[-1], policy)
+
+
 def decide(history: list[ScoredIteration], policy: Policy) -> Decision:
     """Decide after the last iteration of `history` was scored (before anything new is proposed).
 
@@ -117,7 +128,7 @@ def decide(history: list[ScoredIteration], policy: Policy) -> Decision:
         return _inconclusive(history, policy)
     scored = conclusive(history, policy)
     best = best_iteration(scored)
-    rollback = len(scored) > 1 and scored[-2].batch_applied and _is_harmful(scored[-2], last, policy)
+    rollback = regressed(history, policy)
     current = best if rollback else last
     base = dict(rollback=rollback, best_iteration=best.iteration, best_version_id=best.version_id)
     note = f"batch after iteration {scored[-2].iteration} lowered the score; restoring iteration {best.iteration}. " if rollback else ""

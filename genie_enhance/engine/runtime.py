@@ -1,18 +1,20 @@
 """What a campaign runs with: its settings, the backend behind the three protocols, the tracking store.
 
-The CLI and the Dagster resources both build a `Runtime`; every engine step takes one, so the two front ends
-share one code path.
+The CLI and the Dagster resources both get their `Runtime` from `genie_enhance.engine.build` (the one factory);
+every engine step takes one, so the two front ends share one code path.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, Field
 
+from genie_enhance.core.fields import same_field
 from genie_enhance.core.progress import ProgressCallback
 from genie_enhance.core.protocols import Genie, Warehouse
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, BenchmarkWarning, split_benchmarks
@@ -27,35 +29,44 @@ from genie_enhance.space.store import SpaceStore
 from genie_enhance.tracking import TrackingStore
 
 
+class BackendName(StrEnum):
+    """Where a space lives: `local` (DuckDB warehouse + space file + offline Genie) or `databricks` (a workspace)."""
+
+    local = "local"
+    databricks = "databricks"
+
+
 class CampaignSettings(BaseModel):
-    """Everything that shapes a campaign (stored with it, scrubbed of secrets)."""
+    """Everything that shapes a campaign (stored with it, scrubbed of secrets).
+
+    The one source of the campaign's defaults and bounds: the decision limits are the policy's fields, and the
+    YAML config (`defs/config.py`) and the CLI options re-declare these fields rather than repeat their values."""
 
     space_key: str
-    backend: Literal["local", "databricks"] = "local"
+    backend: BackendName = BackendName.local
     benchmarks: str
-    target: float = Field(0.9, ge=0, le=1)
-    max_iterations: int = Field(6, ge=1)
-    holdout: float = Field(0.3, ge=0, lt=1)
-    seed: int = 0
-    patience: int = Field(2, ge=1)
-    noise_tolerance: float = Field(0.0, ge=0)
-    max_cost_usd: float | None = None
-    max_wall_s: float | None = None
-    concurrency: int = Field(8, ge=1)
-    rate_per_minute: float | None = None
+    target: float = same_field(Policy, "target")
+    max_iterations: int = same_field(Policy, "max_iterations")
+    holdout: float = Field(0.3, ge=0, lt=1, description="share of the questions held out (scored, never proposed from)")
+    seed: int = Field(0, description="seed of the stable train/holdout split")
+    patience: int = same_field(Policy, "patience")
+    noise_tolerance: float = same_field(Policy, "noise_tolerance")
+    max_cost_usd: float | None = same_field(Policy, "max_cost_usd")
+    max_wall_s: float | None = same_field(Policy, "max_wall_s")
+    concurrency: int = Field(8, ge=1, description="questions asked at once")
+    rate_per_minute: float | None = Field(None, gt=0, description="cap on Genie questions per minute (databricks "
+                                          "default: 5 per workspace)")
     extra_columns: Literal["fail", "allow"] = "fail"
-    max_fixes_per_iteration: int | None = Field(None, ge=1)
+    max_fixes_per_iteration: int | None = Field(None, ge=1, description="cap on the fixes applied per iteration")
     use_llm: bool = False
-    min_answered: float = Field(0.9, ge=0, le=1)  # share of holdout and train questions answered to decide
-    settle_s: float = Field(30.0, ge=0)  # wait after a live update before scoring (databricks backend)
-    settle_slow_s: float = Field(90.0, ge=0)  # … after entity matching / format assistance / value dictionaries
+    min_answered: float = same_field(Policy, "min_answered")
+    settle_s: float = Field(30.0, ge=0, description="seconds scoring waits after an update of the live space for "
+                            "it to take effect (databricks backend; local: 0)")
+    settle_slow_s: float = Field(90.0, ge=0, description="the wait after an update that changed entity matching, "
+                                 "format assistance or value dictionaries")
 
     def policy(self) -> Policy:
-        return Policy(
-            target=self.target, max_iterations=self.max_iterations, patience=self.patience,
-            noise_tolerance=self.noise_tolerance, max_cost_usd=self.max_cost_usd, max_wall_s=self.max_wall_s,
-            min_answered=self.min_answered,
-        )
+        return Policy(**self.model_dump(include=set(Policy.model_fields)))
 
     def compare_options(self) -> CompareOptions:
         return CompareOptions(extra_columns=self.extra_columns)
@@ -77,6 +88,12 @@ class Backend:
     def close(self) -> None:
         if self.closer is not None:
             self.closer.close()
+
+    def __enter__(self) -> "Backend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def read_only(self, why: str) -> "Backend":
         """The same backend with a space store that refuses every update (`why` names the guarded path)."""

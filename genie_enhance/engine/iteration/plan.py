@@ -54,8 +54,12 @@ def inconclusive_shares(rt: Runtime, campaign_id: str) -> dict[int, float]:
             if e.kind == INCONCLUSIVE and e.iteration is not None}
 
 
-def _scored_history(rt: Runtime, campaign_id: str, current: ScoredIteration) -> list[ScoredIteration]:
-    earlier = [h for h in rt.tracking.history(campaign_id) if h.iteration < current.iteration]
+def policy_history(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot, scored: Scored) -> list[ScoredIteration]:
+    """What the policy decides on once `iteration` is scored: the completed iterations before it, then it (the
+    decision and the `no_score_regression` check both read this)."""
+    current = ScoredIteration(iteration=iteration, version_id=snap.version_id, objective=scored.objective,
+                              train=scored.report.score.get("train"), answered=answered_share(scored.report.questions))
+    earlier = [h for h in rt.tracking.history(campaign_id) if h.iteration < iteration]
     return [*scored_points(earlier, inconclusive_shares(rt, campaign_id)), current]
 
 
@@ -113,9 +117,8 @@ def train_failures(pairs: list[tuple[QuestionResult, Diagnosis | None]]) -> list
 
 def plan(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot, scored: Scored) -> Plan:
     """Decide (keep / roll back / stop) from the history, then propose the next batch from train failures."""
-    current = ScoredIteration(iteration=iteration, version_id=snap.version_id, objective=scored.objective,
-                              train=scored.report.score.get("train"), answered=answered_share(scored.report.questions))
-    history = _scored_history(rt, campaign_id, current)
+    history = policy_history(rt, campaign_id, iteration, snap, scored)
+    current = history[-1]
     decision = decide(history, rt.settings.policy())
     if decision.inconclusive:  # nothing is judged, kept, reverted or proposed on too few answers
         rt.tracking.record_event(campaign_id, INCONCLUSIVE, decision.reason, iteration=iteration,
