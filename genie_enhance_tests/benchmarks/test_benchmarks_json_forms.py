@@ -22,8 +22,9 @@ from genie_enhance.benchmarks import (
 )
 from genie_enhance.errors import BenchmarkError
 from genie_enhance.space.ids import is_valid_id
+from genie_enhance_tests.support.paths import KPI_PROJECT
 
-PROJECT = Path(__file__).parent / "fixtures" / "benchmarks" / "kpi_project"
+PROJECT = KPI_PROJECT
 REVENUE = PROJECT / "kpi_revenue.json"
 
 

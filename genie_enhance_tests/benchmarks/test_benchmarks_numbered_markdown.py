@@ -18,8 +18,9 @@ from genie_enhance.benchmarks import (
 )
 from genie_enhance.benchmarks.markdown import is_query_label, numbered_question
 from genie_enhance.errors import BenchmarkError
+from genie_enhance_tests.support.paths import KPI_PROJECT
 
-PROJECT = Path(__file__).parent / "fixtures" / "benchmarks" / "kpi_project"
+PROJECT = KPI_PROJECT
 EXAMPLES = PROJECT / "sales_examples.md"
 INDEX = PROJECT / "INDEX.md"
 

@@ -17,8 +17,9 @@ from genie_enhance.benchmarks import (
 )
 from genie_enhance.errors import BenchmarkError
 from genie_enhance.space.io import load_space, parse_space
+from genie_enhance_tests.support.paths import GENIE_SPACES
 
-SPACES = Path(__file__).parent / "fixtures" / "genie_spaces"
+SPACES = GENIE_SPACES
 CLI_SPACE = SPACES / "cli_sales_analytics.geniespace.json"
 ID_A = "0123456789abcdef0123456789abcdef"
 

@@ -15,9 +15,10 @@ import genie_enhance.cli  # noqa: F401  (registers every command on the app)
 from genie_enhance.benchmarks import label_id, load_benchmark_set
 from genie_enhance.cli.app import app
 from genie_enhance.demo.space_configs import BARE_SPACE
-from genie_enhance_tests.dagster_world import demo_dir
+from genie_enhance_tests.support.dagster_world import demo_dir
+from genie_enhance_tests.support.paths import KPI_PROJECT
 
-PROJECT = Path(__file__).parent / "fixtures" / "benchmarks" / "kpi_project"
+PROJECT = KPI_PROJECT
 runner = CliRunner()
 
 

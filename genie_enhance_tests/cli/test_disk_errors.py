@@ -21,7 +21,7 @@ from genie_enhance.backends.local import space_store
 from genie_enhance.benchmarks import load_benchmarks
 from genie_enhance.cli.app import app
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
-from genie_enhance_tests.demo_fixtures import REPO, demo_db  # noqa: F401 - session fixture
+from genie_enhance_tests.support.paths import REPO
 
 
 def can_mount() -> bool:
@@ -47,7 +47,7 @@ def make_read_only(path: Path) -> None:
 
 
 @pytest.fixture()
-def world(demo_db: Path, tmp_path: Path) -> dict:  # noqa: F811
+def world(demo_db: Path, tmp_path: Path) -> dict:
     items = [{"id": b.id, "question": b.question, "expected_sql": b.expected_sql}
              for b in load_benchmarks(REPO / "benchmarks" / "commerce.md")[:4]]
     benchmarks = tmp_path / "four.json"

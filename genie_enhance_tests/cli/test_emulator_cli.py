@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from genie_enhance.cli import app
-from genie_enhance_tests.support.emulator import TOKEN, client_for, emulator_files, emulator_space  # noqa: F401
+from genie_enhance_tests.support.emulator import TOKEN, client_for, emulator_space
 
 CLI = Path(sys.executable).with_name("genie-enhance")
 

@@ -18,8 +18,7 @@ from genie_enhance.engine.versions import config_diff
 from genie_enhance.space.fixes import apply_fixes, parse_fix
 from genie_enhance.space.io import load_space
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
-from genie_enhance_tests.loop_world import CliCampaign, World, loop_campaign, make_world  # noqa: F401
+from genie_enhance_tests.support.loop_world import CliCampaign, World, make_world
 
 SUMMARY_KEYS = {"campaign", "stop_reason", "iterations", "initial", "final", "best_version", "fixes_applied",
                 "fixes_rejected", "rollbacks", "genie_calls", "llm_calls", "cost_usd", "holdout_ids", "final_space",
@@ -56,7 +55,7 @@ def test_run_json_keeps_stdout_to_that_one_line(loop_campaign: CliCampaign) -> N
 
 # ------------------------------------------------------------------------------------------------- review mode
 @pytest.fixture(scope="module")
-def reviewed(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> World:  # noqa: F811
+def reviewed(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> World:
     """A world after `run --dry-run`: a proposal file, and the space as it was."""
     world = make_world(tmp_path_factory.mktemp("review"), demo_db)
     result = invoke(world, *world.run_args("--dry-run", "--json"))

@@ -12,7 +12,7 @@ import genie_enhance.cli  # noqa: F401  (registers every command on the app)
 from genie_enhance.backends.local.factory import open_local_backend
 from genie_enhance.benchmarks import load_benchmarks, split_benchmarks
 from genie_enhance.cli.app import app
-from genie_enhance_tests.test_scoring_runner import MIXED, SHOP_SPACE, build_shop
+from genie_enhance_tests.scoring.test_scoring_runner import MIXED, SHOP_SPACE, build_shop
 
 runner = CliRunner()
 

@@ -16,9 +16,10 @@ import genie_enhance.cli  # noqa: F401 - registers the commands on `app`
 from genie_enhance.cli.app import app
 from genie_enhance.space.io import load_document
 from genie_enhance.space.validation import validate_space
-from genie_enhance_tests.validation_helpers import make_shop_db, valid_space_dict
+from genie_enhance_tests.support.paths import GENIE_SPACES
+from genie_enhance_tests.support.validation_helpers import make_shop_db, valid_space_dict
 
-SPACES = Path(__file__).parent / "fixtures" / "genie_spaces"
+SPACES = GENIE_SPACES
 REST = SPACES / "rest_docs_example.json"
 LINE = re.compile(r"^\S+: \S.*$")
 

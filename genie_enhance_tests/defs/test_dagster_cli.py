@@ -22,7 +22,8 @@ from genie_enhance.engine.campaign import run_campaign
 from genie_enhance.engine.runtime import CampaignSettings
 from genie_enhance.engine.summary import campaign_summary
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.dagster_world import BENCHMARKS, demo_dir, metadata
+from genie_enhance_tests.support.dagster_world import BENCHMARKS, demo_dir, metadata
+from genie_enhance_tests.support.paths import KPI_PROJECT
 
 FLAGS = ["--max-iterations", "2", "--target", "0.99", "--llm", "off", "--space-key", "shop"]
 SAME = ("stop_reason", "iterations", "initial", "final", "best_version", "fixes_applied",
@@ -108,7 +109,7 @@ def test_dagster_home_defaults_to_the_working_directory(tmp_path):
     assert dagster_home({"DAGSTER_HOME": str(tmp_path / "h")}, cwd=Path("/")) == tmp_path / "h"
 
 
-PROJECT = Path(__file__).parent / "fixtures" / "benchmarks" / "kpi_project"
+PROJECT = KPI_PROJECT
 
 
 def test_cli_run_on_user_files_materializes_benchmarks_and_shows_labels_and_warnings(tmp_path, tmp_path_factory):

@@ -18,8 +18,8 @@ from genie_enhance.defs.project import build_definitions
 from genie_enhance.defs.resources import LLMResource, ModelPrice
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.errors import ConfigError
+from genie_enhance_tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 LOOP = {"space_config", "benchmark_results", "proposed_fixes", "validated_config", "applied_config",
         "lessons_learned", "evolution_metrics"}
 

@@ -17,7 +17,7 @@ from genie_enhance.engine import historical
 from genie_enhance.engine.launch import campaign_of
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.dagster_world import World, demo_dir, drive, make_world, metadata, start_campaign, tick
+from genie_enhance_tests.support.dagster_world import World, demo_dir, drive, make_world, metadata, start_campaign, tick
 
 LOOP = ["space_config", "benchmark_results", "proposed_fixes", "validated_config", "applied_config",
         "lessons_learned", "evolution_metrics"]

@@ -13,7 +13,9 @@ from genie_enhance.defs.jobs import HEALTH_JOB, HISTORY_JOB
 from genie_enhance.defs.launch import START_TAG
 from genie_enhance.defs.schedules import HEALTH_SCHEDULE, HISTORY_SCHEDULE
 from genie_enhance.tracking import CampaignSpec, HealthCheck, IterationSummary, TrackingStore
-from genie_enhance_tests.dagster_world import BENCHMARKS, TUNED_SPACE, World, demo_dir, make_world, metadata, tick
+from genie_enhance_tests.support.dagster_world import (
+    BENCHMARKS, TUNED_SPACE, World, demo_dir, make_world, metadata, tick,
+)
 
 NIGHT = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
 

@@ -8,7 +8,7 @@ import pytest
 
 from genie_enhance.defs.sensors import MAX_RETRIES
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.dagster_world import demo_dir, drive, make_world, metadata, start_campaign, tick
+from genie_enhance_tests.support.dagster_world import demo_dir, drive, make_world, metadata, start_campaign, tick
 
 
 def test_a_failing_iteration_is_retried_twice_then_the_campaign_halts(tmp_path, tmp_path_factory):

@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from genie_enhance.benchmarks import Benchmark, load_benchmarks
 from genie_enhance.sql import parse_statement, referenced_tables
-from genie_enhance_tests.demo_fixtures import BENCHMARK_FILES, demo_db, demo_warehouse  # noqa: F401
+from genie_enhance_tests.support.demo_fixtures import BENCHMARK_FILES
 
 BENCHMARKS: list[Benchmark] = [b for f in BENCHMARK_FILES for b in load_benchmarks(f)]
 SHAPES = {"count", "count distinct", "sum", "average", "min", "max", "grouping", "time grain", "year filter",

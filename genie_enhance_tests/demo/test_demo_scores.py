@@ -12,7 +12,7 @@ from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.benchmarks import load_benchmarks
 from genie_enhance.demo.space_configs import BARE_SPACE, TUNED_SPACE, load_demo_space
 from genie_enhance.scoring import Verdict, compare_sql
-from genie_enhance_tests.demo_fixtures import BENCHMARK_FILES, demo_db, demo_warehouse  # noqa: F401
+from genie_enhance_tests.support.demo_fixtures import BENCHMARK_FILES
 
 
 def _score(space_name: str, warehouse) -> tuple[float, list[str]]:

@@ -20,7 +20,7 @@ from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.normalize import normalize
 from genie_enhance.space.validation import validate_space
 from genie_enhance.sql import DIALECT, normalize_sql, parse_statement, referenced_tables
-from genie_enhance_tests.demo_fixtures import BENCHMARK_FILES, demo_db, demo_warehouse  # noqa: F401
+from genie_enhance_tests.support.demo_fixtures import BENCHMARK_FILES
 
 RT_MARKER = re.compile(r"^--rt=FROM_RELATIONSHIP_TYPE_(MANY_TO_ONE|ONE_TO_MANY|ONE_TO_ONE|MANY_TO_MANY)--$")
 DEFINITION = re.compile(r"^(?P<term>[A-Za-z][\w \-]*?) means (?P<sql>.+)$")

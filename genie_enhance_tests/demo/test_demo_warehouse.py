@@ -10,7 +10,6 @@ import duckdb
 import pytest
 
 from genie_enhance.demo.warehouse import CATALOG, REFERENCE_DATE, SCHEMAS, build_demo_warehouse, demo_table_identifiers
-from genie_enhance_tests.demo_fixtures import demo_db, demo_warehouse  # noqa: F401 - session fixtures
 
 ROW_RANGES = {
     "commerce.regions": (3, 10),

@@ -8,7 +8,7 @@ from genie_enhance.diagnosis import Diagnosis, diagnose, diagnose_all
 from genie_enhance.scoring.categories import FailureCategory as C
 from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.scoring.verdicts import Reason, Verdict
-from genie_enhance_tests.diagnosis_helpers import (
+from genie_enhance_tests.diagnosis.diagnosis_helpers import (
     CUSTOMERS, ITEMS, ORDERS, RETURNS, failed, service_failure, shop_catalog, shop_space,
 )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -12,12 +11,11 @@ from genie_enhance.diagnosis import Diagnosis, cluster_failures, diagnose, diagn
 from genie_enhance.scoring.categories import FailureCategory as C
 from genie_enhance.scoring.runner import score_benchmarks
 from genie_enhance.scoring.verdicts import Reason, Verdict
-from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401  (session fixture)
-from genie_enhance_tests.diagnosis_helpers import (
+from genie_enhance_tests.diagnosis.diagnosis_helpers import (
     CUSTOMERS, ORDERS, RETURNS, failed, service_failure, shop_catalog, shop_space,
 )
+from genie_enhance_tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 CAT, SPACE = shop_catalog(), shop_space()
 
 
@@ -86,7 +84,7 @@ def test_odd_sql_on_either_side_is_diagnosed_without_error(sql):
         assert "diagnosis_error" not in d.evidence, d.evidence
 
 
-def test_every_failure_of_an_offline_scoring_run_gets_a_fine_category(demo_db, tmp_path):  # noqa: F811
+def test_every_failure_of_an_offline_scoring_run_gets_a_fine_category(demo_db, tmp_path):
     space_path = REPO / "genie_enhance" / "demo" / "spaces" / "space_bare.json"
     with open_local_backend(demo_db, space_path) as backend:
         report = score_benchmarks(load_benchmarks(REPO / "benchmarks"), backend.genie, backend.warehouse,

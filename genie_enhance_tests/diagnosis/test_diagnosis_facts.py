@@ -6,7 +6,7 @@ import pytest
 
 from genie_enhance.core.catalog import Catalog
 from genie_enhance.diagnosis import extract_facts
-from genie_enhance_tests.diagnosis_helpers import CUSTOMERS, ORDERS, shop_catalog
+from genie_enhance_tests.diagnosis.diagnosis_helpers import CUSTOMERS, ORDERS, shop_catalog
 
 CAT = shop_catalog()
 

@@ -15,17 +15,7 @@ from databricks.sdk.service.sql import StatementState
 
 from genie_enhance.emulator import Emulator, EmulatorOptions, FaultOptions
 from genie_enhance.space.io import parse_space
-from genie_enhance_tests.support.emulator import (  # noqa: F401 - fixtures
-    ORDERS,
-    SPACE_ID,
-    TOKEN,
-    client_for,
-    emulator,
-    emulator_files,
-    emulator_space,
-    make_emulator,
-    sdk_client,
-)
+from genie_enhance_tests.support.emulator import ORDERS, SPACE_ID, TOKEN, client_for, emulator_space
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

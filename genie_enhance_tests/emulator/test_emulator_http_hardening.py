@@ -12,7 +12,7 @@ import pytest
 
 from genie_enhance.emulator import Emulator
 from genie_enhance.emulator import server as emulator_server
-from genie_enhance_tests.support.emulator import SPACE_ID, TOKEN, emulator, emulator_files, make_emulator  # noqa: F401 - fixtures
+from genie_enhance_tests.support.emulator import SPACE_ID, TOKEN
 
 PATH = f"/api/2.0/genie/spaces/{SPACE_ID}/start-conversation"
 AUTH = f"Bearer {TOKEN}"
@@ -57,7 +57,7 @@ def _still_serves(emulator: Emulator) -> None:
     conn.close()
 
 
-def test_no_token_is_401_before_the_body_is_read(emulator: Emulator, capfd: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+def test_no_token_is_401_before_the_body_is_read(emulator: Emulator, capfd: pytest.CaptureFixture[str]) -> None:
     started = time.monotonic()
     status, body, text = raw_request(emulator, _head(str(10**12), auth=False))  # declares a terabyte, sends nothing
     assert status == 401 and body["error_code"] == "UNAUTHENTICATED"
@@ -75,7 +75,7 @@ def test_no_token_is_401_before_the_body_is_read(emulator: Emulator, capfd: pyte
     (str(10**12), 413, "REQUEST_ENTITY_TOO_LARGE"),
     (str(emulator_server.MAX_BODY_BYTES + 1), 413, "REQUEST_ENTITY_TOO_LARGE"),
 ])
-def test_bad_content_lengths_answer_400_or_413(emulator: Emulator, capfd: pytest.CaptureFixture[str],  # noqa: F811
+def test_bad_content_lengths_answer_400_or_413(emulator: Emulator, capfd: pytest.CaptureFixture[str],
                                                length: str, status: int, code: str) -> None:
     started = time.monotonic()
     got, body, _ = raw_request(emulator, _head(length), b'{"content": "How many orders are there?"}')
@@ -85,7 +85,7 @@ def test_bad_content_lengths_answer_400_or_413(emulator: Emulator, capfd: pytest
     assert "Traceback" not in capfd.readouterr().err
 
 
-def test_a_body_shorter_than_its_length_times_out_as_400(emulator: Emulator, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+def test_a_body_shorter_than_its_length_times_out_as_400(emulator: Emulator, monkeypatch: pytest.MonkeyPatch,
                                                          capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(emulator_server, "BODY_TIMEOUT_S", 0.3)
     started = time.monotonic()
@@ -96,7 +96,7 @@ def test_a_body_shorter_than_its_length_times_out_as_400(emulator: Emulator, mon
     assert "Traceback" not in capfd.readouterr().err
 
 
-def test_a_valid_request_with_a_body_keeps_the_connection(emulator: Emulator) -> None:  # noqa: F811
+def test_a_valid_request_with_a_body_keeps_the_connection(emulator: Emulator) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=10)
     for _ in range(2):  # the same keep-alive connection twice
         conn.request("POST", PATH, body=json.dumps({"content": "How many orders are there?"}),

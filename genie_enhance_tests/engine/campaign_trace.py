@@ -1,7 +1,7 @@
 """What a seeded offline demo campaign decided, as plain data: the trace `test_loop_scale` compares with the one
 recorded from main before the loop's scale work (`fixtures/demo_campaign_traces.json`).
 
-Regenerate (only when a change of behaviour is intended): `.venv/bin/python -m genie_enhance_tests.campaign_trace`.
+Regenerate (only when a change of behaviour is intended): `.venv/bin/python -m genie_enhance_tests.engine.campaign_trace`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo, fresh_working_
 from genie_enhance.engine.build import build_runtime, local_backend
 from genie_enhance.engine.campaign import run_campaign
 from genie_enhance.engine.runtime import CampaignSettings
+from genie_enhance_tests.support.paths import FIXTURES
 
-TRACES = Path(__file__).parent / "fixtures" / "demo_campaign_traces.json"
+TRACES = FIXTURES / "demo_campaign_traces.json"
 SEEDS = (0, 1)
 MAX_ITERATIONS = 3
 

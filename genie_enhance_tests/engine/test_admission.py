@@ -21,8 +21,7 @@ from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.space.fixes import parse_fix
 from genie_enhance.space.io import load_space
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
-from genie_enhance_tests.loop_world import World, make_world
+from genie_enhance_tests.support.loop_world import World, make_world
 
 ORDERS, CUSTOMERS = "demo.commerce.orders", "demo.commerce.customers"
 
@@ -48,7 +47,7 @@ def missing_table(world: World) -> bytes:
 
 
 @pytest.fixture
-def world(tmp_path: Path, demo_db: Path) -> World:  # noqa: F811
+def world(tmp_path: Path, demo_db: Path) -> World:
     return make_world(tmp_path / "world", demo_db)
 
 

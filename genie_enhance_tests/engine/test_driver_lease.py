@@ -28,7 +28,7 @@ from genie_enhance.engine.lease import DriverLease, LeaseHeldError
 from genie_enhance.engine.versions import canonical_bytes
 from genie_enhance.space.io import load_space
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.demo_fixtures import REPO, demo_db  # noqa: F401 - session fixture
+from genie_enhance_tests.support.paths import REPO
 
 CLI = [str(Path(sys.executable).parent / "genie-enhance")]  # the installed entry point
 
@@ -90,7 +90,7 @@ def test_waiting_for_the_lease_takes_it_once_it_expires(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------------- CLI processes
 @pytest.fixture(scope="module")
-def world(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:  # noqa: F811
+def world(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("lease")
     warehouse = root / "demo.duckdb"
     shutil.copy(demo_db, warehouse)

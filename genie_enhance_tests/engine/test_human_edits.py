@@ -27,7 +27,7 @@ from genie_enhance.emulator.spaces import concurrent_edit
 from genie_enhance.engine.versions import canonical_bytes
 from genie_enhance.space.io import load_space, parse_space, space_to_json
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.demo_fixtures import REPO, demo_db  # noqa: F401 - session fixture
+from genie_enhance_tests.support.paths import REPO
 
 TOKEN = "dapi-human-edit-test-0000"
 SPACE_ID = "01f0bb22cc33dd44ee55ff6677889900"
@@ -37,7 +37,7 @@ EXTERNAL = re.compile(r"as version ([0-9a-f]{16})")
 
 
 @pytest.fixture(scope="module")
-def world(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:  # noqa: F811
+def world(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("human-edits")
     warehouse = root / "demo.duckdb"
     shutil.copy(demo_db, warehouse)

@@ -18,8 +18,7 @@ from genie_enhance.emulator.spaces import concurrent_edit
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.space.io import load_space, parse_space
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
-from genie_enhance_tests.loop_world import World, make_world
+from genie_enhance_tests.support.loop_world import World, make_world
 
 
 class PersonEditing:
@@ -58,7 +57,7 @@ def _campaign(world: World, edit_after: set[int]) -> tuple[TrackingStore, str]:
     return TrackingStore(world.tracking), campaign_id
 
 
-def test_the_batch_is_rebased_onto_an_edit_made_mid_iteration(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+def test_the_batch_is_rebased_onto_an_edit_made_mid_iteration(tmp_path: Path, demo_db: Path) -> None:
     world = make_world(tmp_path, demo_db)
     store, cid = _campaign(world, {1})  # export 1 is iteration 1's snapshot: the edit lands before the apply
     first = store.history(cid)[0]
@@ -81,7 +80,7 @@ def _edits_of(store: TrackingStore, version_id: str) -> list[str]:
     return _edits(parse_space(store.version_bytes(version_id).decode("utf-8"), source=version_id))
 
 
-def test_an_edit_during_the_rebase_stops_the_campaign_as_concurrent_edit(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+def test_an_edit_during_the_rebase_stops_the_campaign_as_concurrent_edit(tmp_path: Path, demo_db: Path) -> None:
     world = make_world(tmp_path, demo_db)
     store, cid = _campaign(world, {1, 2})  # export 2 is the rebase's: the space changes again under it
     history = store.history(cid)
@@ -109,7 +108,7 @@ class CrashAfterWrite(PersonEditing):
         raise Crash(f"simulated crash after the write that gave etag {new_etag}")
 
 
-def test_a_crash_after_the_rebased_write_resumes_keeping_the_persons_edit(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+def test_a_crash_after_the_rebased_write_resumes_keeping_the_persons_edit(tmp_path: Path, demo_db: Path) -> None:
     world = make_world(tmp_path, demo_db)
     settings = CampaignSettings(space_key="loop", benchmarks=str(world.benchmarks), holdout=0, target=0.95,
                                 max_iterations=2)

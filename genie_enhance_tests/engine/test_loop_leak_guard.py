@@ -28,8 +28,7 @@ from genie_enhance.scoring.verdicts import Verdict
 from genie_enhance.space.fixes import AddExampleSql
 from genie_enhance.space.io import load_space, parse_space
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.demo_fixtures import demo_db, demo_warehouse  # noqa: F401 - session fixtures
-from genie_enhance_tests.loop_world import Q_BUSY_DAYS, Q_FREQUENT, World, cli_command, cli_env, make_world, qid
+from genie_enhance_tests.support.loop_world import Q_BUSY_DAYS, Q_FREQUENT, World, cli_command, cli_env, make_world, qid
 from genie_enhance_tests.support.scripted_openai import ScriptedOpenAI, text
 
 HOLDOUT_QUESTION = "How many customers placed at least three orders in 2024?"
@@ -80,7 +79,7 @@ class LeakRun:
 
 
 @pytest.fixture(scope="module")
-def leak_run(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> LeakRun:  # noqa: F811
+def leak_run(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> LeakRun:
     world = make_world(tmp_path_factory.mktemp("leak"), demo_db, derived=True)
     (world.benchmarks / "holdout.md").write_text(HOLDOUT_BENCHMARK, encoding="utf-8")
     holdout = {b.question for b in split_of(world).holdout}
@@ -121,7 +120,7 @@ def test_no_config_version_holds_the_holdout_and_the_final_check_is_recorded(lea
     assert len(checks) == 1 and checks[0].data["leaks"] == [] and "no holdout question" in checks[0].message
 
 
-def test_the_leak_would_have_raised_the_holdout_score(leak_run: LeakRun, demo_warehouse: DuckDBWarehouse) -> None:  # noqa: F811
+def test_the_leak_would_have_raised_the_holdout_score(leak_run: LeakRun, demo_warehouse: DuckDBWarehouse) -> None:
     """The attack is real: the final config answers the holdout question wrongly, the same config with the stopped
     example answers it right (the offline Genie swaps the example's year)."""
     final = load_space(leak_run.summary["final_space"])
@@ -140,7 +139,7 @@ def test_run_json_and_the_report_count_what_the_guard_stopped(leak_run: LeakRun)
     assert "Leakage guard" in report and "question_form" in report and "stopped 3" in report
 
 
-def test_a_leak_already_in_the_starting_config_is_reported_as_such(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+def test_a_leak_already_in_the_starting_config_is_reported_as_such(tmp_path: Path, demo_db: Path) -> None:
     """The final-space check runs at the end of every campaign (here the engine's own loop, no Dagster): a holdout
     example a person put in the space before the campaign is found, attributed to the starting config, counted in
     the summary and listed in the report."""

@@ -27,8 +27,7 @@ from genie_enhance.llm import LLMSettings, failure_analysis_messages
 from genie_enhance.proposers.llm_proposer import LLMProposer
 from genie_enhance.proposers.llm_reply import ItemMeta
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
-from genie_enhance_tests.loop_world import Q_BUSY_DAYS, Q_FREQUENT, World, cli_command, cli_env, make_world, qid
+from genie_enhance_tests.support.loop_world import Q_BUSY_DAYS, Q_FREQUENT, World, cli_command, cli_env, make_world, qid
 from genie_enhance_tests.support.scripted_openai import ScriptedOpenAI, status, text
 
 API_KEY = "sk-scripted-9f3c2a71e5b84d06aa17"
@@ -60,7 +59,7 @@ class LLMRun:
 
 
 @pytest.fixture(scope="module")
-def llm_run(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> LLMRun:  # noqa: F811
+def llm_run(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> LLMRun:
     world = make_world(tmp_path_factory.mktemp("llm"), demo_db, derived=True)
     with ScriptedOpenAI(fallback=text(NOTHING, 300, 10)) as server:
         server.push(
@@ -138,7 +137,7 @@ def test_the_api_key_appears_nowhere(llm_run: LLMRun) -> None:
 
 
 def test_rejections_are_recorded_only_for_a_round_the_llm_proposer_took_part_in(
-    tmp_path: Path, demo_db: Path,  # noqa: F811
+    tmp_path: Path, demo_db: Path,
 ) -> None:
     world = make_world(tmp_path, demo_db, derived=True)
     with ScriptedOpenAI() as server:
@@ -176,7 +175,7 @@ def test_the_failure_analysis_prompt_asks_for_the_fields_the_reply_items_require
     assert set(ItemMeta.model_fields) == {"rationale", "question_ids"}  # what `parse_item` requires of each item
 
 
-def test_a_fix_found_invalid_is_not_proposed_again_in_the_campaign(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+def test_a_fix_found_invalid_is_not_proposed_again_in_the_campaign(tmp_path: Path, demo_db: Path) -> None:
     """Every call answers the example whose SQL reads a missing table: validation finds it invalid in iteration 1;
     in iteration 2 the proposer drops it as blocked (naming why), so it is neither proposed nor validated again."""
     from genie_enhance.engine.iteration import run_iteration

@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
-from genie_enhance_tests.loop_world import World, cli_command, cli_env, make_world
+from genie_enhance_tests.support.loop_world import World, cli_command, cli_env, make_world
 from genie_enhance_tests.support.scripted_openai import Reply, ScriptedOpenAI, status, text
 
 DEEP = '{"fixes": ' + "[" * 50_000 + "]" * 50_000 + ', "notes": ""}'
@@ -51,7 +50,7 @@ class Runs:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> Runs:  # noqa: F811
+def runs(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> Runs:
     world = make_world(tmp_path_factory.mktemp("limits"), demo_db, derived=True)
     summaries = []
     for queued in RUNS:

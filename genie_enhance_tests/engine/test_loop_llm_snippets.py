@@ -10,8 +10,7 @@ import subprocess
 from pathlib import Path
 
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
-from genie_enhance_tests.loop_world import Q_BUSY_DAYS, Q_FREQUENT, cli_command, cli_env, make_world, qid
+from genie_enhance_tests.support.loop_world import Q_BUSY_DAYS, Q_FREQUENT, cli_command, cli_env, make_world, qid
 from genie_enhance_tests.support.scripted_openai import ScriptedOpenAI, text
 
 API_KEY = "sk-scripted-5d1e0b77c2a94f31bb08"
@@ -27,7 +26,7 @@ FAIR = {"type": "add_sql_snippet", "kind": "measure", "alias": "gross_revenue",
 REPLY = json.dumps({"fixes": [READ_CSV, READ_TEXT, FAIR], "notes": "snippets"})
 
 
-def test_file_reading_snippets_from_the_llm_are_refused_and_never_applied(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+def test_file_reading_snippets_from_the_llm_are_refused_and_never_applied(tmp_path: Path, demo_db: Path) -> None:
     world = make_world(tmp_path, demo_db, derived=True)
     with ScriptedOpenAI(fallback=text(REPLY, 200, 40)) as server:
         env = cli_env(world, OPENAI_API_KEY=API_KEY, OPENAI_BASE_URL=server.base_url)

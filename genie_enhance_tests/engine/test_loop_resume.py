@@ -26,10 +26,8 @@ import pytest
 from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.space.io import load_space
 from genie_enhance.tracking import TrackingStore, version_id_for
-from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
-from genie_enhance_tests.loop_world import (  # noqa: F401 - loop_campaign is a session fixture
-    RUN_FLAGS, CliCampaign, SpaceWriteLock, TrackingPeek, World, cli_command, cli_env, loop_campaign, make_world,
-    run_cli,
+from genie_enhance_tests.support.loop_world import (
+    RUN_FLAGS, CliCampaign, SpaceWriteLock, TrackingPeek, World, cli_command, cli_env, make_world, run_cli,
 )
 
 SLOW = ("--genie-latency-ms", "100", "--concurrency", "1")  # about one second of scoring per iteration
@@ -94,7 +92,7 @@ def kill_while_scoring(world: World, seen: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> Chain:  # noqa: F811
+def chain(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> Chain:
     world = make_world(tmp_path_factory.mktemp("resume"), demo_db)
     done = Chain(world)
     kill_after_the_live_write(world, done.seen)

@@ -26,8 +26,7 @@ from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.space.fixes import ExcludeColumn
 from genie_enhance.space.io import load_space
 from genie_enhance.tracking import TrackingStore, version_id_for
-from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
-from genie_enhance_tests.loop_world import Q_REVENUE, World, make_world, qid
+from genie_enhance_tests.support.loop_world import Q_REVENUE, World, make_world, qid
 
 HIDDEN = [("demo.commerce.orders", "gross_amt_usd"), ("demo.commerce.orders", "ord_ts"),
           ("demo.commerce.customers", "seg_cd"), ("demo.commerce.products", "prod_cat")]
@@ -90,7 +89,7 @@ def summary_of(world: World, campaign_id: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def rolled_back(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> Campaign:  # noqa: F811
+def rolled_back(tmp_path_factory: pytest.TempPathFactory, demo_db: Path) -> Campaign:
     world = make_world(tmp_path_factory.mktemp("rollback"), demo_db)
     campaign_id = run(world)
     return Campaign(world, campaign_id, TrackingStore(world.tracking), summary_of(world, campaign_id))
@@ -160,7 +159,7 @@ class CrashingStore:
 
 
 def test_a_crash_right_after_the_rollback_resumes_to_the_uninterrupted_result(
-    tmp_path: Path, demo_db: Path, rolled_back: Campaign,  # noqa: F811
+    tmp_path: Path, demo_db: Path, rolled_back: Campaign,
 ) -> None:
     world = make_world(tmp_path, demo_db)
     rt = open_runtime(world)

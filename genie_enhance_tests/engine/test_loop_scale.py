@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from genie_enhance.tracking.database import upsert
-from genie_enhance_tests.campaign_trace import SEEDS, TRACES, campaign_trace
+from genie_enhance_tests.engine.campaign_trace import SEEDS, TRACES, campaign_trace
 
 
 @pytest.mark.parametrize("seed", SEEDS)

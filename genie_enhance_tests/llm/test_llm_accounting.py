@@ -10,7 +10,6 @@ import pytest
 from pydantic import BaseModel
 
 from genie_enhance.llm import BudgetExceededError, LLMClient, LLMSettings, LLMUnavailableError, ModelSpec
-from genie_enhance_tests.support.fixtures import llm_client, scripted_llm  # noqa: F401
 from genie_enhance_tests.support.scripted_openai import ScriptedOpenAI, status, text
 
 KEY = "sk-test-accounting-SECRET-9f8e7d6c5b4a"

@@ -9,7 +9,6 @@ import pytest
 from pydantic import BaseModel
 
 from genie_enhance.llm import LLMClient, LLMSettings, LLMUnavailableError, ModelSpec
-from genie_enhance_tests.support.fixtures import llm_client, scripted_llm  # noqa: F401
 from genie_enhance_tests.support.scripted_openai import ScriptedOpenAI, delay, status, text
 
 KEY = "sk-test-client-0123456789"

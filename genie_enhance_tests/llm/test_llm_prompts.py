@@ -23,7 +23,6 @@ from genie_enhance.llm import (
 from genie_enhance.llm.judge import format_rows
 from genie_enhance.llm.prompts import PROMPTS_DIR
 from genie_enhance.llm.replies import parse_reply, strip_fences
-from genie_enhance_tests.support.fixtures import llm_client, scripted_llm  # noqa: F401
 from genie_enhance_tests.support.scripted_openai import text
 
 

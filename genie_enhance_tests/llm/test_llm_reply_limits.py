@@ -16,7 +16,6 @@ from pydantic import BaseModel
 
 from genie_enhance.llm import LLMClient, LLMSettings, ModelSpec
 from genie_enhance.llm.replies import LIMIT_PREFIX, ReplyLimits, over_limits, parse_reply
-from genie_enhance_tests.support.fixtures import llm_client, scripted_llm  # noqa: F401
 from genie_enhance_tests.support.scripted_openai import ScriptedOpenAI, status, text
 
 DEEP = '{"fixes": ' + "[" * 50_000 + "]" * 50_000 + ', "notes": ""}'
@@ -94,7 +93,7 @@ def envelope(extra: str) -> bytes:
 
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))
-def test_the_client_drops_a_reply_beyond_the_limits_without_a_repair(name: str, llm_client, scripted_llm) -> None:  # noqa: F811
+def test_the_client_drops_a_reply_beyond_the_limits_without_a_repair(name: str, llm_client, scripted_llm) -> None:
     scripted_llm.push(text(MALFORMED[name]))
     client = llm_client(settings_for(scripted_llm))
     reply = client.complete_json([{"role": "user", "content": name}], Reply, purpose="test")
@@ -109,7 +108,7 @@ def test_the_client_drops_a_reply_beyond_the_limits_without_a_repair(name: str, 
     ('"x": ' + "[" * 50_000 + "]" * 50_000, "RecursionError"),
     ('"usage": {"prompt_tokens": 1' + "0" * 5000 + ', "completion_tokens": 1, "total_tokens": 2}', "ValueError"),
 ])
-def test_an_envelope_that_breaks_the_decoder_is_an_invalid_reply(extra: str, why: str, llm_client, scripted_llm) -> None:  # noqa: F811
+def test_an_envelope_that_breaks_the_decoder_is_an_invalid_reply(extra: str, why: str, llm_client, scripted_llm) -> None:
     scripted_llm.push(status(200, body=envelope(extra)))
     client = llm_client(settings_for(scripted_llm))
     reply = client.complete_json([{"role": "user", "content": "x"}], Reply, purpose="test")

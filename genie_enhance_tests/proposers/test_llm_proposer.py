@@ -24,8 +24,7 @@ from genie_enhance.space.ids import stable_id
 from genie_enhance.space.io import parse_space
 from genie_enhance.space.validation import validate_space
 from genie_enhance.tracking.lessons import Lesson
-from genie_enhance_tests.fixes_helpers import CUSTOMERS, ORDERS, small_space_dict
-from genie_enhance_tests.support.fixtures import llm_client, scripted_llm  # noqa: F401
+from genie_enhance_tests.support.fixes_helpers import CUSTOMERS, ORDERS, small_space_dict
 from genie_enhance_tests.support.scripted_openai import ScriptedOpenAI, delay, status, text
 
 MODEL = "proposer-model"

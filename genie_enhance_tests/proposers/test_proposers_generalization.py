@@ -10,7 +10,7 @@ import pytest
 from genie_enhance.proposers import HeuristicProposer
 from genie_enhance.proposers.heuristic.morphology import variants
 from genie_enhance.space.fixes import AddSqlSnippet, AddSynonym, apply_fixes
-from genie_enhance_tests.proposers_world import CUSTOMERS, ORDERS, bare_space, bench, score, shop  # noqa: F401
+from genie_enhance_tests.proposers.proposers_world import CUSTOMERS, ORDERS, bare_space, bench, score, shop  # noqa: F401
 
 SALES = "SELECT SUM(amt_usd) AS sales FROM shop.sales.orders"
 NET = "SELECT SUM(amt_usd - disc_usd) AS net FROM shop.sales.orders"

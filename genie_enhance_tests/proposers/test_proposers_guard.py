@@ -11,7 +11,7 @@ from genie_enhance.proposers import HeuristicProposer, LeakageGuard, Proposal, P
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.space.fixes import AddExampleSql, AddSqlSnippet, AppendTextInstruction, SetColumnDescription
 from genie_enhance.space.io import parse_space
-from genie_enhance_tests.proposers_world import BARE_SPACE, bare_space, bench, score, shop  # noqa: F401
+from genie_enhance_tests.proposers.proposers_world import BARE_SPACE, bare_space, bench, score, shop  # noqa: F401
 
 HOLDOUT = bench(
     "Which tier had the most returned orders from Iberia in 2024?",

@@ -33,7 +33,6 @@ from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.expected import run_expected
 from genie_enhance.space.fixes import AddExampleSql, AddSqlSnippet, ExampleParameter
 from genie_enhance.space.io import parse_space
-from genie_enhance_tests.demo_fixtures import demo_db, demo_warehouse  # noqa: F401 - session fixtures
 
 D = "databricks"
 SPLIT = split_benchmarks(load_benchmarks(DEMO_BENCHMARKS), 0.35, 0)
@@ -112,7 +111,7 @@ def test_every_rewrite_of_every_holdout_sql_is_blocked_by_the_canonical_sql(fami
 
 
 @pytest.mark.parametrize("family", sorted(set(FAMILIES) - {"unqualified"}))  # `FROM orders` does not run here
-def test_every_rewrite_also_returns_a_holdout_answer(family: str, demo_warehouse: DuckDBWarehouse) -> None:  # noqa: F811
+def test_every_rewrite_also_returns_a_holdout_answer(family: str, demo_warehouse: DuckDBWarehouse) -> None:
     guard = full_guard(demo_warehouse)
     blocked = [guard.result_leak(example(sql)) for _, sql in rewrites(family)]
     assert all(leak is not None and leak.rule is Rule.RESULT for leak in blocked)
@@ -176,7 +175,7 @@ def test_a_holdout_question_in_another_language_is_recognized() -> None:
 BRAVECRANE = next(b for b in load_benchmarks(DEMO_BENCHMARKS) if "bravecrane" in b.question.lower())
 
 
-def test_a_differently_written_query_with_a_holdout_answer_is_a_leak(demo_warehouse: DuckDBWarehouse) -> None:  # noqa: F811
+def test_a_differently_written_query_with_a_holdout_answer_is_a_leak(demo_warehouse: DuckDBWarehouse) -> None:
     guard = full_guard(demo_warehouse, [BRAVECRANE])
     rewritten = ("SELECT COUNT(msg_id) FROM demo.community.messages WHERE mbr_id IN "
                  "(SELECT mbr_id FROM demo.community.members WHERE LOWER(usr_handle) = 'bravecrane')")
@@ -193,7 +192,7 @@ def test_a_differently_written_query_with_a_holdout_answer_is_a_leak(demo_wareho
     assert bound is not None and bound.holdout_id == BRAVECRANE.id
 
 
-def test_fair_examples_chance_values_and_empty_results_are_not_leaks(demo_warehouse: DuckDBWarehouse) -> None:  # noqa: F811
+def test_fair_examples_chance_values_and_empty_results_are_not_leaks(demo_warehouse: DuckDBWarehouse) -> None:
     guard = full_guard(demo_warehouse, [BRAVECRANE])
     answer = demo_warehouse.execute(BRAVECRANE.expected_sql).rows[0][0]
     fair = example("SELECT COUNT(*) FROM demo.community.channels", "How many channels are there?")
@@ -206,7 +205,7 @@ def test_fair_examples_chance_values_and_empty_results_are_not_leaks(demo_wareho
 
 
 def test_the_result_rule_runs_only_for_proposals_the_cheaper_rules_let_through(
-    demo_warehouse: DuckDBWarehouse,  # noqa: F811
+    demo_warehouse: DuckDBWarehouse,
 ) -> None:
     guard = full_guard(demo_warehouse)
     copied = example(backticks(sqlglot.parse_one(HOLDOUT[0].expected_sql, read=D)))
@@ -228,7 +227,7 @@ def test_the_result_rule_runs_only_for_proposals_the_cheaper_rules_let_through(
     assert guard.tally == {Rule.SQL: 1} and guard.checked == 3
 
 
-def test_a_whole_config_is_checked_with_every_rule(demo_warehouse: DuckDBWarehouse) -> None:  # noqa: F811
+def test_a_whole_config_is_checked_with_every_rule(demo_warehouse: DuckDBWarehouse) -> None:
     rewritten = ("SELECT COUNT(msg_id) FROM demo.community.messages WHERE mbr_id IN "
                  "(SELECT mbr_id FROM demo.community.members WHERE LOWER(usr_handle) = 'bravecrane')")
     space = AddExampleSql(question="Posts of one handle?", sql=rewritten).apply(BARE)

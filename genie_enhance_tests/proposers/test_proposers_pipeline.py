@@ -14,7 +14,7 @@ from genie_enhance.space.fixes import (
     EnableFormatAssistance,
     SetTableDescription,
 )
-from genie_enhance_tests.proposers_world import CUSTOMERS, ORDERS, bare_space, bench, score, shop  # noqa: F401
+from genie_enhance_tests.proposers.proposers_world import CUSTOMERS, ORDERS, bare_space, bench, score, shop  # noqa: F401
 
 SPEND = bench("What is the total spend?", "SELECT SUM(amt_usd) AS spend FROM shop.sales.orders")
 RETURNED = bench("How many returned orders are there?",

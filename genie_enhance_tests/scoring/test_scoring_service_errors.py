@@ -14,14 +14,7 @@ from genie_enhance.errors import ServiceError
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.runner import ExpectedCache, score_benchmarks
 from genie_enhance.scoring.verdicts import CompareOptions
-from genie_enhance_tests.support.emulator import (  # noqa: F401 - fixtures
-    ORDERS,
-    SPACE_ID,
-    client_for,
-    emulator,
-    emulator_files,
-    make_emulator,
-)
+from genie_enhance_tests.support.emulator import ORDERS, SPACE_ID, client_for
 
 BENCHMARKS = [
     Benchmark(question="How many orders are there?", expected_sql=f"SELECT COUNT(*) FROM {ORDERS}", source="t:1"),

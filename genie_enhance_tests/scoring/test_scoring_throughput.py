@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
+from genie_enhance_tests.support.paths import REPO
 
-PERF = Path(__file__).resolve().parents[1] / "perf" / "scoring_throughput.py"
+PERF = REPO / "perf" / "scoring_throughput.py"
 
 
 def _load():

@@ -15,8 +15,9 @@ from genie_enhance.space.io import load_document, parse_document, parse_space, s
 from genie_enhance.space.lines import join_lines, split_lines
 from genie_enhance.space.model import SampleQuestion, SerializedSpace
 from genie_enhance.space.normalize import normalize, upgrade_to_v2
+from genie_enhance_tests.support.paths import GENIE_SPACES
 
-SPACES = Path(__file__).parent / "fixtures" / "genie_spaces"
+SPACES = GENIE_SPACES
 FIXTURES = sorted(SPACES.glob("*.json"))
 OMOP = SPACES / "omop_semantic_v1_space_export.json"
 UNKNOWN = "zz_unknown_field"

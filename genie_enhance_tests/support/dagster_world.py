@@ -19,8 +19,8 @@ from genie_enhance.defs.project import build_definitions
 from genie_enhance.defs.sensors import campaign_sensor
 from genie_enhance.demo.build import build_demo
 from genie_enhance.demo.space_configs import BARE_SPACE, TUNED_SPACE
+from genie_enhance_tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
 
 

@@ -1,4 +1,4 @@
-"""Session-wide demo build shared by the `test_demo*` files (the warehouse is built once per test session)."""
+"""Session-wide demo warehouse (built once per test session), registered for every test as a plugin in conftest.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.demo.warehouse import build_demo_warehouse
+from genie_enhance_tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 BENCHMARK_FILES = [REPO / "benchmarks" / "commerce.md", REPO / "benchmarks" / "community.md"]
 
 

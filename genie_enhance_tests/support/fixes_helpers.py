@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from genie_enhance.space.fixes import (
     AddExampleSql,
@@ -25,8 +24,9 @@ from genie_enhance.space.fixes import (
 )
 from genie_enhance.space.io import load_space, parse_space, space_to_json
 from genie_enhance.space.model import SerializedSpace
+from genie_enhance_tests.support.paths import GENIE_SPACES
 
-FIXTURE_SPACE = Path(__file__).parent / "fixtures" / "genie_spaces" / "cli_sales_analytics.geniespace.json"
+FIXTURE_SPACE = GENIE_SPACES / "cli_sales_analytics.geniespace.json"
 
 ORDERS = "demo.commerce.orders"
 CUSTOMERS = "demo.commerce.customers"

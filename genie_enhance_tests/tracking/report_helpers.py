@@ -21,8 +21,9 @@ from genie_enhance.scoring.verdicts import Reason, Verdict
 from genie_enhance.space.fixes import AddExampleSql, AddSynonym, SetTableDescription, apply_fixes
 from genie_enhance.space.io import load_space, space_to_json
 from genie_enhance.tracking import CampaignSpec, IterationSummary, TrackingStore
+from genie_enhance_tests.support.paths import REPO
 
-DEMO_SPACE = Path(__file__).parents[1] / "genie_enhance" / "demo" / "spaces" / "space_bare.json"
+DEMO_SPACE = REPO / "genie_enhance" / "demo" / "spaces" / "space_bare.json"
 ORDERS = "demo.commerce.orders"
 CUSTOMERS = "demo.commerce.customers"
 EVIL_QUESTION = "<script>alert('pwned')</script> How many orders & customers?"

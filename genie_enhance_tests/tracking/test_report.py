@@ -14,8 +14,10 @@ import pytest
 from genie_enhance.tracking import IterationSummary, TrackingError, TrackingStore
 from genie_enhance.tracking.report import build_report_data
 from genie_enhance.tracking.report_render import fmt_pct, render_html, render_report
-from genie_enhance_tests.report_helpers import EVIL_QUESTION, FAILING, QUESTIONS, SCORES, SECRET, build_campaign
-from genie_enhance_tests.tracking_helpers import run_iteration, spec
+from genie_enhance_tests.tracking.report_helpers import (
+    EVIL_QUESTION, FAILING, QUESTIONS, SCORES, SECRET, build_campaign,
+)
+from genie_enhance_tests.tracking.tracking_helpers import run_iteration, spec
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 SECTIONS = ("summary", "scores", "questions", "fixes", "leakage", "categories", "llm", "lessons", "config")

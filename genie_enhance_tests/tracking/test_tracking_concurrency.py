@@ -10,7 +10,7 @@ import time
 
 import duckdb
 
-from genie_enhance_tests.tracking_helpers import run_iteration, spec, store_at
+from genie_enhance_tests.tracking.tracking_helpers import run_iteration, spec, store_at
 
 
 def test_another_process_can_write_the_file_between_calls(tmp_path):

@@ -7,7 +7,7 @@ from pydantic import SecretStr
 
 from genie_enhance.llm.config import LLMSettings, spec_for
 from genie_enhance.redact import REDACTED, is_secret_key, scrub, scrub_text
-from genie_enhance_tests.tracking_helpers import proposal, spec, store_at, synonym
+from genie_enhance_tests.tracking.tracking_helpers import proposal, spec, store_at, synonym
 
 API_KEY = "sk-test-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 PAT = "dapi0123456789abcdef0123456789abcdef"

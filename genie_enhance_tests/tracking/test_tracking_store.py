@@ -12,7 +12,7 @@ from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.verdicts import Verdict
 from genie_enhance.tracking import IterationSummary, TrackingError, TrackingStore, version_id_for
 from genie_enhance.tracking.schema import SCHEMA_VERSION
-from genie_enhance_tests.tracking_helpers import (
+from genie_enhance_tests.tracking.tracking_helpers import (
     Diagnosis,
     example_fix,
     proposal,

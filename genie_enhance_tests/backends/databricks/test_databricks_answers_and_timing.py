@@ -24,7 +24,7 @@ from genie_enhance.cli.app import app
 from genie_enhance.demo.space_configs import BARE_SPACE, TUNED_SPACE, demo_space_text
 from genie_enhance.emulator import Emulator, EmulatorOptions
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.demo_fixtures import REPO, demo_db  # noqa: F401 - session fixture
+from genie_enhance_tests.support.paths import REPO
 
 TOKEN = "dapi-timing-test-5b0c9e7a21d4f836"
 SPACE_ID = "01f0bb22cc33dd44ee55ff6677889900"
@@ -33,7 +33,7 @@ FAST = ["--poll-interval", "0.001", "--concurrency", "8", "--llm", "off", "--jso
 
 
 @pytest.fixture(scope="module")
-def root(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+def root(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("dbx-answers")
     shutil.copy(demo_db, root / "demo.duckdb")
     for name in (BARE_SPACE, TUNED_SPACE):

@@ -23,16 +23,7 @@ from genie_enhance.emulator import Emulator
 from genie_enhance.errors import ConcurrentEditError, ConfigError, SqlExecutionError
 from genie_enhance.llm import LLMClient
 from genie_enhance.space.store import SpaceStore
-from genie_enhance_tests.support.emulator import (  # noqa: F401 - fixtures
-    ORDERS,
-    SPACE_ID,
-    TOKEN,
-    client_for,
-    emulator,
-    emulator_files,
-    make_emulator,
-)
-from genie_enhance_tests.support.fixtures import llm_client, scripted_llm  # noqa: F401
+from genie_enhance_tests.support.emulator import ORDERS, SPACE_ID, TOKEN, client_for
 from genie_enhance_tests.support.scripted_openai import text
 
 WRONG_TOKEN = "dapi-wrong-token-5be0c1d2e3f4a596"

@@ -31,7 +31,7 @@ from genie_enhance.emulator import Emulator, FaultOptions
 from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.space.io import load_space, parse_space
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.demo_fixtures import REPO, demo_db  # noqa: F401 - session fixture
+from genie_enhance_tests.support.paths import REPO
 
 TOKEN = "dapi-h6-never-leak-9c41e7b2a05d38f6"
 SPACE_ID = "01f0aa11bb22cc33dd44ee55ff667788"
@@ -107,7 +107,7 @@ def _invoke(shared: Shared, args: list[str], host: str | None = None) -> Invocat
 
 
 @pytest.fixture(scope="module")
-def shared(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Shared:  # noqa: F811
+def shared(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Shared:
     root = tmp_path_factory.mktemp("dbx-campaign")
     warehouse = root / "demo.duckdb"
     shutil.copy(demo_db, warehouse)

@@ -19,16 +19,7 @@ from genie_enhance.emulator import Emulator
 from genie_enhance.space.ids import stable_id
 from genie_enhance.space.io import parse_space
 from genie_enhance.space.model import ExampleQuestionSql
-from genie_enhance_tests.support.emulator import (  # noqa: F401 - fixtures
-    QUESTIONS,
-    SPACE_ID,
-    client_for,
-    emulator,
-    emulator_files,
-    emulator_space,
-    make_emulator,
-    sdk_client,
-)
+from genie_enhance_tests.support.emulator import QUESTIONS, SPACE_ID, client_for, emulator_space
 
 
 def genie(w: WorkspaceClient, **kwargs) -> DatabricksGenie:

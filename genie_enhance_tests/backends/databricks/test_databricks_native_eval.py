@@ -26,13 +26,7 @@ from genie_enhance.cli.app import app
 from genie_enhance.emulator import Emulator
 from genie_enhance.space.ids import stable_id
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.support.emulator import (  # noqa: F401 - fixtures
-    ORDERS,
-    SPACE_ID,
-    TOKEN,
-    emulator_files,
-    emulator_space,
-)
+from genie_enhance_tests.support.emulator import ORDERS, SPACE_ID, TOKEN, emulator_space
 
 CUSTOMERS = "emu.sales.customers"
 # (question, expected SQL or None for a benchmark without an answer, how Genie grades the offline Genie's answer)

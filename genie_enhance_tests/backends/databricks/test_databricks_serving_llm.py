@@ -17,7 +17,7 @@ from genie_enhance.cli.campaign_io import open_runtime
 from genie_enhance.emulator import Emulator, EmulatorOptions
 from genie_enhance.engine.runtime import CampaignSettings, out_paths
 from genie_enhance.llm import LLMClient, LLMSettings, LLMUnavailableError, ModelSpec
-from genie_enhance_tests.support.emulator import SPACE_ID, TOKEN, emulator_files, make_emulator  # noqa: F401
+from genie_enhance_tests.support.emulator import SPACE_ID, TOKEN
 from genie_enhance_tests.support.scripted_openai import ScriptedOpenAI, text
 
 

@@ -12,15 +12,7 @@ from genie_enhance.errors import ConcurrentEditError, SpaceFormatError
 from genie_enhance.space.ids import stable_id
 from genie_enhance.space.io import parse_space, space_to_json
 from genie_enhance.space.model import TextInstruction
-from genie_enhance_tests.support.emulator import (  # noqa: F401 - fixtures
-    SPACE_ID,
-    client_for,
-    emulator,
-    emulator_files,
-    emulator_space,
-    make_emulator,
-    sdk_client,
-)
+from genie_enhance_tests.support.emulator import SPACE_ID, client_for, emulator_space
 
 
 def with_instruction(space, text: str, ident: str = "instr"):

@@ -15,16 +15,7 @@ from genie_enhance.backends.databricks import DatabricksWarehouse
 from genie_enhance.backends.databricks.types import convert_rows
 from genie_enhance.emulator import Emulator, EmulatorOptions
 from genie_enhance.errors import ReadOnlySqlError, SqlExecutionError
-from genie_enhance_tests.support.emulator import (  # noqa: F401 - fixtures
-    CUSTOMERS,
-    ORDER_ROWS,
-    ORDERS,
-    client_for,
-    emulator,
-    emulator_files,
-    make_emulator,
-    sdk_client,
-)
+from genie_enhance_tests.support.emulator import CUSTOMERS, ORDER_ROWS, ORDERS, client_for
 
 ALL_ORDERS = f"SELECT * FROM {ORDERS} ORDER BY order_id"
 

@@ -10,7 +10,6 @@ import pytest
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.emulator.statements import SQL_STATES, EmulatorWarehouse
 from genie_enhance.errors import SqlExecutionError
-from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
 
 SLOW = "SELECT COUNT(*) FROM range(1000000000) AS a, range(1000) AS b"
 MISSING = "SELECT nope FROM missing_table"

@@ -23,7 +23,7 @@ from genie_enhance.space.fixes import (
 )
 from genie_enhance.space.ids import is_valid_id
 from genie_enhance.space.normalize import normalize
-from genie_enhance_tests.fixes_helpers import (
+from genie_enhance_tests.support.fixes_helpers import (
     ORDERS,
     as_dict,
     as_json,

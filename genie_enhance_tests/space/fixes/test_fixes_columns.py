@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -18,9 +17,10 @@ from genie_enhance.space.fixes import (
     SetTableDescription,
 )
 from genie_enhance.space.io import load_space
-from genie_enhance_tests.fixes_helpers import CUSTOMERS, ORDERS, as_dict, as_json, fixture_space, small_space
+from genie_enhance_tests.support.fixes_helpers import CUSTOMERS, ORDERS, as_dict, as_json, fixture_space, small_space
+from genie_enhance_tests.support.paths import GENIE_SPACES
 
-OMOP_V1 = Path(__file__).parent / "fixtures" / "genie_spaces" / "omop_semantic_v1_space_export.json"
+OMOP_V1 = GENIE_SPACES / "omop_semantic_v1_space_export.json"
 
 
 def _columns(space, table: str) -> dict[str, dict]:

@@ -7,7 +7,7 @@ import pytest
 from genie_enhance.errors import FixError
 from genie_enhance.space.fixes import AddExampleSql, ExampleParameter
 from genie_enhance.space.ids import is_valid_id
-from genie_enhance_tests.fixes_helpers import as_dict, as_json, fixture_space, small_space
+from genie_enhance_tests.support.fixes_helpers import as_dict, as_json, fixture_space, small_space
 
 EXISTING = "40000000000000000000000000000001"
 

@@ -3,7 +3,6 @@ and correcting an existing spec with `fix_join`."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -12,9 +11,12 @@ from genie_enhance.errors import FixError
 from genie_enhance.space.fixes import AddJoin, ColumnPair, FixJoin, parse_fix
 from genie_enhance.space.ids import is_valid_id
 from genie_enhance.space.io import load_space
-from genie_enhance_tests.fixes_helpers import CUSTOMERS, JOIN_ID, ORDERS, PRODUCTS, as_dict, as_json, small_space
+from genie_enhance_tests.support.fixes_helpers import (
+    CUSTOMERS, JOIN_ID, ORDERS, PRODUCTS, as_dict, as_json, small_space,
+)
+from genie_enhance_tests.support.paths import GENIE_SPACES
 
-REST_EXAMPLE = Path(__file__).parent / "fixtures" / "genie_spaces" / "rest_docs_example.json"
+REST_EXAMPLE = GENIE_SPACES / "rest_docs_example.json"
 REST_JOIN = "01f0c0b4e815100000000000000000c1"
 M1 = "MANY_TO_ONE"
 

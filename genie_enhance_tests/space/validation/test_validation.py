@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +13,9 @@ from genie_enhance.space.io import load_document, parse_space
 from genie_enhance.space.normalize import normalize, upgrade_to_v2
 from genie_enhance.space.validation import Problem, validate_space
 from genie_enhance.space.validation.params import bind_parameters, parameter_markers
+from genie_enhance_tests.support.paths import GENIE_SPACES
 
-from genie_enhance_tests.validation_helpers import (
+from genie_enhance_tests.support.validation_helpers import (
     BENCH,
     CUSTOMERS,
     DELETE,
@@ -30,7 +30,7 @@ from genie_enhance_tests.validation_helpers import (
     valid_space_dict,
 )
 
-SPACES = Path(__file__).parent / "fixtures" / "genie_spaces"
+SPACES = GENIE_SPACES
 
 
 # ---------------------------------------------------------------------------------------------- the valid base

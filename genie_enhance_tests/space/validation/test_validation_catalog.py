@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance_tests.validation_helpers import (
+from genie_enhance_tests.support.validation_helpers import (
     BENCH,
     JOIN,
     SNIP,

@@ -14,8 +14,9 @@ from genie_enhance.cli import app
 from genie_enhance.space.io import load_document
 from genie_enhance.space.normalize import normalize
 from genie_enhance.space.validation import validate_space
+from genie_enhance_tests.support.paths import GENIE_SPACES
 
-SPACES = Path(__file__).parent / "fixtures" / "genie_spaces"
+SPACES = GENIE_SPACES
 ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| [^|]+ \| (?P<version>\d) \| (?P<verdict>valid|errors) \|", re.M)
 VERDICTS = [(m["file"], int(m["version"]), m["verdict"]) for m in ROW.finditer((SPACES / "README.md").read_text())]
 

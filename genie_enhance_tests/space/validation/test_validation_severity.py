@@ -16,9 +16,9 @@ from typer.testing import CliRunner, Result
 
 from genie_enhance.cli import app
 from genie_enhance.space.validation.problems import RULES, Severity
-from genie_enhance_tests.validation_helpers import valid_space_dict
+from genie_enhance_tests.support.paths import REPO
+from genie_enhance_tests.support.validation_helpers import valid_space_dict
 
-REPO = Path(__file__).resolve().parent.parent
 VALIDATION = REPO / "genie_enhance" / "space" / "validation"
 
 

@@ -23,8 +23,8 @@ from genie_enhance.space.validation.deny import DENY_LIST, denied_calls
 from genie_enhance.space.validation.problems import RULES, Severity
 from genie_enhance.space.validation.execution import check_execution
 from genie_enhance.sql import ensure_read_only
-from genie_enhance_tests.support.emulator import TOKEN, emulator_space, make_emulator, emulator_files  # noqa: F401
-from genie_enhance_tests.validation_helpers import make_shop_db, valid_space_dict
+from genie_enhance_tests.support.emulator import TOKEN, emulator_space
+from genie_enhance_tests.support.validation_helpers import make_shop_db, valid_space_dict
 
 PAT = "dapi0123456789abcdef0123456789abcdef"
 M, E, F = "measures", "expressions", "filters"
@@ -171,7 +171,7 @@ def databricks_env(tmp_path: Path, host: str) -> dict[str, str | None]:
     return env
 
 
-def test_databricks_backend_judges_like_the_local_one(tmp_path: Path, make_emulator, emulator_files) -> None:  # noqa: F811
+def test_databricks_backend_judges_like_the_local_one(tmp_path: Path, make_emulator, emulator_files) -> None:
     emulator: Emulator = make_emulator()
     env = databricks_env(tmp_path, emulator.host)
     on_databricks = ["--backend", "databricks", "--warehouse-id", emulator.warehouse_id]

@@ -14,7 +14,7 @@ from genie_enhance.backends.local.offline_genie.text import stem as genie_stem
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.proposers.heuristic.data import DataProbe
 from genie_enhance.proposers.heuristic.terms import stem as proposer_stem
-from genie_enhance_tests.test_offline_genie import (  # noqa: F401  (fixtures)
+from genie_enhance_tests.backends.local.offline_genie.test_offline_genie import (  # noqa: F401  (fixtures)
     CUSTOMERS, ORDERS, ORDERS_CUSTOMERS, REGIONS, col, make_space, passes, shop, shop_file, table,
 )
 

@@ -12,7 +12,7 @@ from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.core.protocols import AnswerStatus, Genie
 from genie_enhance.sql import ensure_read_only
-from genie_enhance_tests.test_offline_genie import (  # noqa: F401  (fixtures)
+from genie_enhance_tests.backends.local.offline_genie.test_offline_genie import (  # noqa: F401  (fixtures)
     CUSTOMERS, ORDERS, ORDERS_CUSTOMERS, col, make_space, shop, shop_file, table, with_orders,
 )
 
@@ -137,7 +137,7 @@ def test_unrelatable_tables_get_a_text_answer(shop: DuckDBWarehouse) -> None:
 
 
 def test_join_path_goes_through_an_intermediate_table(shop: DuckDBWarehouse) -> None:
-    from genie_enhance_tests.test_offline_genie import REGIONS, join, passes
+    from genie_enhance_tests.backends.local.offline_genie.test_offline_genie import REGIONS, join, passes
 
     space = make_space(
         table(CUSTOMERS),
