@@ -17,7 +17,8 @@ from genie_enhance.cli.app import app
 from genie_enhance.space.io import load_document
 from genie_enhance.space.validation import validate_space
 from genie_enhance_tests.support.paths import GENIE_SPACES
-from genie_enhance_tests.support.validation_helpers import make_shop_db, valid_space_dict
+from genie_enhance_tests.support.shops import build_validation_shop
+from genie_enhance_tests.support.validation_helpers import valid_space_dict
 
 SPACES = GENIE_SPACES
 REST = SPACES / "rest_docs_example.json"
@@ -91,7 +92,7 @@ def test_unparseable_file_exits_1_with_its_problems(tmp_path: Path, text: str, e
 
 
 def test_warehouse_checks_catalog_and_execution(tmp_path: Path) -> None:
-    db = make_shop_db(tmp_path / "shop.duckdb")
+    db = build_validation_shop(tmp_path / "shop.duckdb")
     good = write(tmp_path, valid_space_dict(), "good.json")
     result = invoke("validate-space", str(good), "--warehouse", str(db))
     assert result.exit_code == 0, result.output
@@ -111,7 +112,7 @@ def test_warehouse_checks_catalog_and_execution(tmp_path: Path) -> None:
 
 
 def test_catalog_option_names_the_attached_catalog(tmp_path: Path) -> None:
-    db = make_shop_db(tmp_path / "warehouse_file.duckdb")
+    db = build_validation_shop(tmp_path / "warehouse_file.duckdb")
     space = write(tmp_path, valid_space_dict())
     assert invoke("validate-space", str(space), "--warehouse", str(db), "--catalog", "shop").exit_code == 0
     wrong = invoke("validate-space", str(space), "--warehouse", str(db))  # attached as `warehouse_file`

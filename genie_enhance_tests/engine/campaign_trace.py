@@ -1,7 +1,8 @@
 """What a seeded offline demo campaign decided, as plain data: the trace `test_loop_scale` compares with the one
 recorded from main before the loop's scale work (`fixtures/demo_campaign_traces.json`).
 
-Regenerate (only when a change of behaviour is intended): `.venv/bin/python -m genie_enhance_tests.engine.campaign_trace`.
+Regenerate (only when a change of behaviour is intended):
+`.venv/bin/python -m genie_enhance_tests.engine.campaign_trace`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""A small shop warehouse, a bare space over it, and real scoring runs, shared by the `test_proposers*` files.
+"""A bare space over the proposers' shop (`build_proposers_shop`, fixture `proposers_shop`) and real scoring runs,
+shared by the `test_proposers*` files.
 
 The data is built so every fix family has a question it alone can fix: `amt_usd`/`disc_usd` are abbreviated
 (so "spend" and "discount" are unknown words), `stat_cd` holds codes ('RET' = returned), `region` holds
@@ -8,10 +9,6 @@ mixed-case names ("Nordics"), and customers → orders is one-to-many (30 custom
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
-import duckdb
-import pytest
 
 from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
@@ -21,41 +18,9 @@ from genie_enhance.proposers import ProposerContext
 from genie_enhance.scoring.runner import ScoreReport, score_benchmarks
 from genie_enhance.space.io import parse_space
 from genie_enhance.space.model import SerializedSpace
+from genie_enhance_tests.support.shops import CUSTOMERS, ORDERS
 
-CUSTOMERS = "shop.sales.customers"
-ORDERS = "shop.sales.orders"
 BARE_SPACE = {"version": 2, "data_sources": {"tables": [{"identifier": CUSTOMERS}, {"identifier": ORDERS}]}}
-
-
-def build_shop(path: Path) -> Path:
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("CREATE SCHEMA sales")
-        con.execute("CREATE TABLE sales.customers (cust_id INTEGER, cust_nm VARCHAR, region VARCHAR, tier_cd VARCHAR)")
-        con.execute(
-            "CREATE TABLE sales.orders (ord_id INTEGER, cust_id INTEGER, ord_dt DATE, amt_usd DECIMAL(10,2), "
-            "disc_usd DECIMAL(10,2), stat_cd VARCHAR)"
-        )
-        regions, tiers = ["Nordics", "Benelux", "Iberia"], ["GLD", "SLV", "BRZ"]
-        con.executemany(
-            "INSERT INTO sales.customers VALUES (?, ?, ?, ?)",
-            [[i, f"Customer {i:02d}", regions[i % 3], tiers[(i // 3) % 3]] for i in range(1, 31)],
-        )
-        con.executemany(
-            "INSERT INTO sales.orders VALUES (?, ?, DATE '2024-01-01' + ?, ?, ?, ?)",
-            [[j, (j * 7) % 30 + 1, (j * 3) % 700, 10 + (j * 37) % 900, (j * 13) % 50, "RET" if j % 9 == 0 else "OK"]
-             for j in range(1, 201)],
-        )
-    finally:
-        con.close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory):
-    warehouse = DuckDBWarehouse(build_shop(tmp_path_factory.mktemp("shop") / "shop.duckdb"))
-    yield warehouse
-    warehouse.close()
 
 
 def bench(question: str, sql: str) -> Benchmark:

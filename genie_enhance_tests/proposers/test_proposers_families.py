@@ -16,7 +16,7 @@ from genie_enhance.space.fixes import (
     SetColumnDescription,
     apply_fixes,
 )
-from genie_enhance_tests.proposers.proposers_world import CUSTOMERS, ORDERS, bare_space, bench, score, shop  # noqa: F401
+from genie_enhance_tests.proposers.proposers_world import CUSTOMERS, ORDERS, bare_space, bench, score
 
 SPEND = bench("What is the total spend?", "SELECT SUM(amt_usd) AS spend FROM shop.sales.orders")
 BY_REGION = bench(
@@ -50,13 +50,13 @@ def of_type(proposals: list[Proposal], cls: type) -> list:
     return [p.fix for p in proposals if isinstance(p.fix, cls)]
 
 
-def fixes_question(shop, space, benchmark, fixes) -> bool:
-    return score(shop, apply_fixes(space, fixes), [benchmark]).verdict(benchmark.question) == "pass"
+def fixes_question(proposers_shop, space, benchmark, fixes) -> bool:
+    return score(proposers_shop, apply_fixes(space, fixes), [benchmark]).verdict(benchmark.question) == "pass"
 
 
-def test_synonym_names_the_measure_column_with_the_unexplained_phrase(shop):
+def test_synonym_names_the_measure_column_with_the_unexplained_phrase(proposers_shop):
     space = bare_space()
-    round_ = score(shop, space, [SPEND])
+    round_ = score(proposers_shop, space, [SPEND])
     assert round_.verdict(SPEND.question) == "fail"
     proposals = propose(round_)
     synonyms = of_type(proposals, AddSynonym)
@@ -68,97 +68,98 @@ def test_synonym_names_the_measure_column_with_the_unexplained_phrase(shop):
     proposal = next(p for p in proposals if isinstance(p.fix, AddSynonym))
     assert proposal.question_ids == [SPEND.id] and proposal.proposer == "heuristic"
     assert "orders.amt_usd" in proposal.rationale and proposal.evidence["role"] == "SUM measure"
-    assert fixes_question(shop, space, SPEND, synonyms)
+    assert fixes_question(proposers_shop, space, SPEND, synonyms)
 
 
-def test_join_spec_for_a_missing_join_is_typed_many_to_one_from_the_data(shop):
+def test_join_spec_for_a_missing_join_is_typed_many_to_one_from_the_data(proposers_shop):
     space = bare_space()
-    round_ = score(shop, space, [BY_REGION])
+    round_ = score(proposers_shop, space, [BY_REGION])
     joins = of_type(propose(round_), AddJoin)
     assert len(joins) == 1
     join = joins[0]
     assert (join.left_table, join.right_table, join.relationship) == (ORDERS, CUSTOMERS, "MANY_TO_ONE")
     assert [(p.left, p.right) for p in join.on] == [("cust_id", "cust_id")]
-    assert fixes_question(shop, space, BY_REGION, joins)
+    assert fixes_question(proposers_shop, space, BY_REGION, joins)
 
 
-def test_join_read_from_the_one_side_is_typed_one_to_many(shop):
+def test_join_read_from_the_one_side_is_typed_one_to_many(proposers_shop):
     question = bench(
         "What is the total amt usd for each customer name?",
         "SELECT c.cust_nm, SUM(o.amt_usd) FROM shop.sales.customers AS c "
         "JOIN shop.sales.orders AS o ON c.cust_id = o.cust_id GROUP BY c.cust_nm",
     )
-    proposals = propose(score(shop, bare_space(), [question]))
+    proposals = propose(score(proposers_shop, bare_space(), [question]))
     join = next(p for p in proposals if isinstance(p.fix, AddJoin))
     assert (join.fix.left_table, join.fix.right_table, join.fix.relationship) == (CUSTOMERS, ORDERS, "ONE_TO_MANY")
     assert join.evidence["left_key"] == {"rows": 30, "distinct": 30}
     assert join.evidence["right_key"] == {"rows": 200, "distinct": 30}
 
 
-def test_entity_matching_for_a_value_the_question_names_and_the_data_holds(shop):
+def test_entity_matching_for_a_value_the_question_names_and_the_data_holds(proposers_shop):
     space = bare_space()
-    proposals = propose(score(shop, space, [NORDICS]))
+    proposals = propose(score(proposers_shop, space, [NORDICS]))
     matching = of_type(proposals, EnableEntityMatching)
     assert [(f.table, f.column) for f in matching] == [(CUSTOMERS, "region")]
     proposal = next(p for p in proposals if isinstance(p.fix, EnableEntityMatching))
     assert proposal.evidence["stored_value"] == "Nordics" and proposal.evidence["question_value"] == "Nordics"
-    assert fixes_question(shop, space, NORDICS, matching)
+    assert fixes_question(proposers_shop, space, NORDICS, matching)
 
 
-def test_no_entity_matching_for_a_value_the_data_does_not_hold(shop):
+def test_no_entity_matching_for_a_value_the_data_does_not_hold(proposers_shop):
     absent = bench("How many customers are in the atlantis region?",
                    "SELECT COUNT(*) AS customers FROM shop.sales.customers WHERE region = 'Atlantis'")
-    round_ = score(shop, bare_space(), [absent])
+    round_ = score(proposers_shop, bare_space(), [absent])
     assert round_.verdict(absent.question) == "fail"
     assert of_type(propose(round_), EnableEntityMatching) == []
 
 
-def test_filter_snippet_for_a_condition_the_question_only_names(shop):
+def test_filter_snippet_for_a_condition_the_question_only_names(proposers_shop):
     space = bare_space()
-    proposals = propose(score(shop, space, [RETURNED]))
+    proposals = propose(score(proposers_shop, space, [RETURNED]))
     filters = [f for f in of_type(proposals, AddSqlSnippet) if f.kind == "filter"]
     # the phrase, the phrase without its table's name, and that word's natural variants
     assert [(f.sql, f.display_name, f.synonyms) for f in filters] == [
         ("orders.stat_cd = 'RET'", "returned orders", ["returned orders", "returned", "return", "returning"])
     ]
-    assert fixes_question(shop, space, RETURNED, filters)
+    assert fixes_question(proposers_shop, space, RETURNED, filters)
     rephrased = bench("How many orders were returned?", RETURNED.expected_sql)
-    assert fixes_question(shop, space, rephrased, filters)
+    assert fixes_question(proposers_shop, space, rephrased, filters)
 
 
-def test_a_derived_name_another_train_question_means_otherwise_is_dropped(shop):
+def test_a_derived_name_another_train_question_means_otherwise_is_dropped(proposers_shop):
     returns = bench("How many returns were there?",
                     "SELECT COUNT(*) AS orders FROM shop.sales.orders WHERE stat_cd = 'RTN'")
     proposer = HeuristicProposer()
-    filters = [f for f in of_type(proposer.propose(score(shop, bare_space(), [RETURNED, returns]).ctx), AddSqlSnippet)
+    round_ = score(proposers_shop, bare_space(), [RETURNED, returns])
+    filters = [f for f in of_type(proposer.propose(round_.ctx), AddSqlSnippet)
                if f.sql == "orders.stat_cd = 'RET'"]
     assert [f.synonyms for f in filters] == [["returned orders", "returned", "returning"]]
     assert any('variant "return"' in why for _, why in proposer.skipped)
 
 
-def test_measure_snippet_for_an_aggregate_over_an_expression(shop):
+def test_measure_snippet_for_an_aggregate_over_an_expression(proposers_shop):
     space = bare_space()
-    proposals = propose(score(shop, space, [NET_SPEND]))
+    proposals = propose(score(proposers_shop, space, [NET_SPEND]))
     measures = [f for f in of_type(proposals, AddSqlSnippet) if f.kind == "measure"]
     assert [(f.alias, f.sql, f.display_name) for f in measures] == [
         ("net_spend", "SUM(orders.amt_usd - orders.disc_usd)", "net spend")
     ]
-    assert fixes_question(shop, space, NET_SPEND, measures)
+    assert fixes_question(proposers_shop, space, NET_SPEND, measures)
 
 
-def test_conditional_distinct_count_becomes_a_measure_named_by_the_business_term(shop):
+def test_conditional_distinct_count_becomes_a_measure_named_by_the_business_term(proposers_shop):
     space = bare_space()
-    proposals = propose(score(shop, space, [ACTIVE]))
+    proposals = propose(score(proposers_shop, space, [ACTIVE]))
     measures = [f for f in of_type(proposals, AddSqlSnippet) if f.kind == "measure"]
     assert len(measures) == 1 and measures[0].display_name == "active customers"
     assert "COUNT(DISTINCT CASE WHEN orders.ord_dt >=" in measures[0].sql and "THEN orders.cust_id END)" in measures[0].sql
     assert of_type(proposals, AddSynonym) == []
-    assert fixes_question(shop, space, ACTIVE, measures)
+    assert fixes_question(proposers_shop, space, ACTIVE, measures)
 
 
-def test_description_names_the_sibling_column_when_the_synonym_is_blocked(shop):
+def test_description_names_the_sibling_column_when_the_synonym_is_blocked(proposers_shop):
     space = bare_space()
-    round_ = score(shop, space, [DISCOUNT_OVER])
+    round_ = score(proposers_shop, space, [DISCOUNT_OVER])
     assert of_type(propose(round_), AddSynonym)[0].synonym == "discount"  # the lighter rung comes first
     synonym_key = of_type(propose(round_), AddSynonym)[0].key
     round_.ctx.blocked_keys = {synonym_key}
@@ -169,15 +170,15 @@ def test_description_names_the_sibling_column_when_the_synonym_is_blocked(shop):
     assert [(d.table, d.column) for d in descriptions] == [(ORDERS, "disc_usd")]
     assert "discount" in descriptions[0].description and "amt_usd" in descriptions[0].description
     assert any(c.fix.key == synonym_key and why.startswith("blocked") for c, why in proposer.skipped)
-    assert fixes_question(shop, space, DISCOUNT_OVER, descriptions)
+    assert fixes_question(proposers_shop, space, DISCOUNT_OVER, descriptions)
 
 
-def test_example_sql_is_the_last_resort_after_lighter_fixes_stayed_failing(shop):
+def test_example_sql_is_the_last_resort_after_lighter_fixes_stayed_failing(proposers_shop):
     space = bare_space()
-    first = propose(score(shop, space, [LOYAL]))
+    first = propose(score(proposers_shop, space, [LOYAL]))
     assert first and of_type(first, AddExampleSql) == []  # lighter fixes first (the join)
     space = apply_fixes(space, [p.fix for p in first])
-    second_round = score(shop, space, [LOYAL], iteration=1)
+    second_round = score(proposers_shop, space, [LOYAL], iteration=1)
     assert second_round.verdict(LOYAL.question) == "fail"
     examples = of_type(propose(second_round), AddExampleSql)
     assert len(examples) == 1
@@ -185,11 +186,11 @@ def test_example_sql_is_the_last_resort_after_lighter_fixes_stayed_failing(shop)
     assert example.question == LOYAL.question and ":value" in example.sql and "> 5" not in example.sql
     assert [(p.name, p.default_values) for p in example.parameters] == [("value", ["5"])]
     assert example.usage_guidance
-    assert fixes_question(shop, space, LOYAL, examples)
+    assert fixes_question(proposers_shop, space, LOYAL, examples)
 
 
-def test_same_input_gives_the_same_proposals_in_the_same_order(shop):
-    round_ = score(shop, bare_space(), [SPEND, BY_REGION, NORDICS, RETURNED, NET_SPEND, ACTIVE])
+def test_same_input_gives_the_same_proposals_in_the_same_order(proposers_shop):
+    round_ = score(proposers_shop, bare_space(), [SPEND, BY_REGION, NORDICS, RETURNED, NET_SPEND, ACTIVE])
     first = [p.model_dump(mode="json") for p in propose(round_)]
     shuffled = list(round_.ctx.train_failures)
     random.Random(7).shuffle(shuffled)
@@ -198,8 +199,8 @@ def test_same_input_gives_the_same_proposals_in_the_same_order(shop):
     assert first == second and len(first) >= 6
 
 
-def test_blocked_keys_are_never_proposed(shop):
-    round_ = score(shop, bare_space(), [SPEND])
+def test_blocked_keys_are_never_proposed(proposers_shop):
+    round_ = score(proposers_shop, bare_space(), [SPEND])
     blocked = of_type(propose(round_), AddSynonym)[0].key
     round_.ctx.blocked_keys = {blocked}
     proposals = propose(round_)
@@ -224,8 +225,8 @@ class FakeLesson:
     mean_delta: float
 
 
-def test_lessons_skip_a_fix_type_that_kept_hurting_and_rank_helpful_types_first(shop):
-    round_ = score(shop, bare_space(), [SPEND, RETURNED])
+def test_lessons_skip_a_fix_type_that_kept_hurting_and_rank_helpful_types_first(proposers_shop):
+    round_ = score(proposers_shop, bare_space(), [SPEND, RETURNED])
     category = next(d.category.value for r, d in round_.ctx.train_failures if r.id == SPEND.id)
     round_.ctx.lessons = [FakeLesson("add_synonym", category, applied=8, helped=0, hurt=8, mean_delta=-0.05)]
     proposer = HeuristicProposer()
@@ -239,9 +240,9 @@ def test_lessons_skip_a_fix_type_that_kept_hurting_and_rank_helpful_types_first(
     assert isinstance(ranked[0].fix, (AddSqlSnippet, AddExampleSql))
 
 
-def test_a_phrase_another_train_question_means_differently_is_not_taught(shop):
+def test_a_phrase_another_train_question_means_differently_is_not_taught(proposers_shop):
     other = bench("What is the total spend on discounts?", "SELECT SUM(disc_usd) AS d FROM shop.sales.orders")
-    round_ = score(shop, bare_space(), [SPEND, other])
+    round_ = score(proposers_shop, bare_space(), [SPEND, other])
     proposer = HeuristicProposer()
     proposals = proposer.propose(round_.ctx)
     assert ("amt_usd", "spend") not in {(f.column, f.synonym) for f in of_type(proposals, AddSynonym)}

@@ -11,7 +11,7 @@ from genie_enhance.proposers import HeuristicProposer, LeakageGuard, Proposal, P
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.space.fixes import AddExampleSql, AddSqlSnippet, AppendTextInstruction, SetColumnDescription
 from genie_enhance.space.io import parse_space
-from genie_enhance_tests.proposers.proposers_world import BARE_SPACE, bare_space, bench, score, shop  # noqa: F401
+from genie_enhance_tests.proposers.proposers_world import BARE_SPACE, bare_space, bench, score
 
 HOLDOUT = bench(
     "Which tier had the most returned orders from Iberia in 2024?",
@@ -33,8 +33,8 @@ def planted(fix) -> Proposal:
                     category=FailureCategory.WRONG_RESULT)
 
 
-def test_heuristic_proposals_never_contain_the_holdout(shop):
-    proposals = HeuristicProposer().propose(score(shop, bare_space(), TRAIN).ctx)
+def test_heuristic_proposals_never_contain_the_holdout(proposers_shop):
+    proposals = HeuristicProposer().propose(score(proposers_shop, bare_space(), TRAIN).ctx)
     assert proposals
     guard = LeakageGuard([HOLDOUT])
     for proposal in proposals:
@@ -101,8 +101,8 @@ def test_assert_no_leakage_scans_a_whole_config_but_not_its_benchmarks():
     assert assert_no_leakage(bare_space(), [HOLDOUT]) == []
 
 
-def test_a_proposer_context_refuses_holdout_results(shop):
-    ctx = score(shop, bare_space(), TRAIN).ctx
+def test_a_proposer_context_refuses_holdout_results(proposers_shop):
+    ctx = score(proposers_shop, bare_space(), TRAIN).ctx
     result, diagnosis = ctx.train_failures[0]
     leaked = result.model_copy(update={"role": "holdout"})
     with pytest.raises(ValidationError, match="train questions only"):

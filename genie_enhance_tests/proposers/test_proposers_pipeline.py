@@ -14,7 +14,7 @@ from genie_enhance.space.fixes import (
     EnableFormatAssistance,
     SetTableDescription,
 )
-from genie_enhance_tests.proposers.proposers_world import CUSTOMERS, ORDERS, bare_space, bench, score, shop  # noqa: F401
+from genie_enhance_tests.proposers.proposers_world import CUSTOMERS, ORDERS, bare_space, bench, score
 
 SPEND = bench("What is the total spend?", "SELECT SUM(amt_usd) AS spend FROM shop.sales.orders")
 RETURNED = bench("How many returned orders are there?",
@@ -55,21 +55,21 @@ class Lesson:
     mean_delta: float
 
 
-def mixed_round(shop):
+def mixed_round(proposers_shop):
     """Train failures SPEND (the heuristic names the measure) and LOYAL (nothing lighter than an example is left,
     and lessons say examples hurt this category): the second is left for the other proposers."""
     space = bare_space()
     space = AddJoin(left_table=ORDERS, right_table=CUSTOMERS, on=[("cust_id", "cust_id")],
                     relationship="MANY_TO_ONE").apply(space)
     space = EnableEntityMatching(table=CUSTOMERS, column="cust_nm").apply(space)
-    round_ = score(shop, space, [SPEND, LOYAL])
+    round_ = score(proposers_shop, space, [SPEND, LOYAL])
     category = next(d.category.value for r, d in round_.ctx.train_failures if r.id == LOYAL.id)
     round_.ctx.lessons = [Lesson("add_example_sql", category, applied=10, helped=0, hurt=10, mean_delta=-0.1)]
     return round_
 
 
-def test_heuristic_runs_first_and_the_other_proposer_only_sees_unaddressed_failures(shop):
-    round_ = mixed_round(shop)
+def test_heuristic_runs_first_and_the_other_proposer_only_sees_unaddressed_failures(proposers_shop):
+    round_ = mixed_round(proposers_shop)
     llm = Scripted("llm:test", [SetTableDescription(table=ORDERS, description="One row per order.")])
     result = propose_all(round_.ctx, [llm, HeuristicProposer()], LeakageGuard([HOLDOUT]))
     assert llm.seen == [LOYAL.id]
@@ -77,15 +77,15 @@ def test_heuristic_runs_first_and_the_other_proposer_only_sees_unaddressed_failu
     assert [p.proposer for p in kept] == ["heuristic", "llm:test"]
     assert kept[0].question_ids == [SPEND.id] and isinstance(kept[0].fix, AddSynonym)
 
-    round_ = score(shop, bare_space(), [SPEND, RETURNED])
+    round_ = score(proposers_shop, bare_space(), [SPEND, RETURNED])
     llm = Scripted("llm:test", [SetTableDescription(table=ORDERS, description="One row per order.")])
     result = propose_all(round_.ctx, [llm, HeuristicProposer()], LeakageGuard([HOLDOUT]))
     assert llm.seen is None  # the heuristic addressed every failure: nothing was left for it
     assert result.kept and all(p.proposer == "heuristic" for p in result.kept)
 
 
-def test_duplicates_blocked_and_no_op_fixes_are_dropped_with_reasons(shop):
-    round_ = mixed_round(shop)
+def test_duplicates_blocked_and_no_op_fixes_are_dropped_with_reasons(proposers_shop):
+    round_ = mixed_round(proposers_shop)
     synonym = AddSynonym(table=ORDERS, column="amt_usd", synonym="spend")
     blocked = SetTableDescription(table=CUSTOMERS, description="People who buy.")
     round_.ctx.blocked_keys = {blocked.key}
@@ -106,8 +106,8 @@ def test_duplicates_blocked_and_no_op_fixes_are_dropped_with_reasons(shop):
     assert reasons[blocked.describe()].startswith("blocked")
 
 
-def test_guard_runs_last_and_the_cap_limits_the_batch(shop):
-    round_ = mixed_round(shop)
+def test_guard_runs_last_and_the_cap_limits_the_batch(proposers_shop):
+    round_ = mixed_round(proposers_shop)
     leaking = AddExampleSql(question=HOLDOUT.question, sql="SELECT SUM(amt_usd) FROM shop.sales.orders")
     clean = SetTableDescription(table=ORDERS, description="One row per order.")
     other = Scripted("llm:test", [leaking, clean])

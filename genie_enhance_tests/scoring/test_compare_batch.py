@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -16,6 +15,7 @@ from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.cli.app import app
 from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring.batch import SqlPair, compare_pairs
+from genie_enhance_tests.support.shops import build_orders_shop
 
 DATABRICKS_PAIRS = [
     ("SELECT region, SUM(amount) AS total FROM sales.orders GROUP BY region",
@@ -77,20 +77,8 @@ POSTGRES_PAIRS = [
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("batch") / "shop.duckdb"
-    con = duckdb.connect(str(path))
-    for schema in ("sales", "main"):
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        con.execute(f"CREATE TABLE {schema}.orders (id INTEGER, customer_id INTEGER, region VARCHAR, amount DOUBLE, "
-                    "day DATE)")
-        con.execute(f"INSERT INTO {schema}.orders VALUES (1, 1, 'EMEA', 10.5, '2024-01-03'), "
-                    "(2, 2, 'APAC', 20.0, '2024-01-20'), (3, 1, 'EMEA', 30.25, '2024-02-01'), "
-                    "(4, NULL, 'AMER', 12.0, '2024-02-11'), (5, 3, 'APAC', 20.0, '2024-03-05')")
-    con.execute("CREATE TABLE sales.customers (id INTEGER, name VARCHAR)")
-    con.execute("INSERT INTO sales.customers VALUES (1, 'ann'), (2, 'bob'), (3, 'cat')")
-    con.close()
-    return path
+def orders_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_orders_shop(tmp_path_factory.mktemp("batch") / "shop.duckdb")
 
 
 def write_pairs(path: Path, pairs: list[tuple[str, str | None]]) -> Path:
@@ -104,8 +92,9 @@ def cli(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def single(shop: Path, expected: str, actual: str | None, *extra: str) -> dict:
-    code, out, _ = cli("--warehouse", str(shop), "--expected", expected, "--actual", actual or "", "--json", *extra)
+def single(orders_shop: Path, expected: str, actual: str | None, *extra: str) -> dict:
+    code, out, _ = cli("--warehouse", str(orders_shop), "--expected", expected, "--actual", actual or "", "--json",
+                       *extra)
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -113,15 +102,15 @@ def single(shop: Path, expected: str, actual: str | None, *extra: str) -> dict:
     ("databricks", DATABRICKS_PAIRS), ("sqlite", SQLITE_PAIRS), ("postgres", POSTGRES_PAIRS),
 ])
 def test_batch_agrees_with_single_compare_sql(
-    shop: Path, tmp_path: Path, dialect: str, pairs: list[tuple[str, str | None]],
+    orders_shop: Path, tmp_path: Path, dialect: str, pairs: list[tuple[str, str | None]],
 ) -> None:
     file = write_pairs(tmp_path / "pairs.jsonl", pairs)
-    code, out, _ = cli("--warehouse", str(shop), "--pairs", str(file), "--dialect", dialect, "--json")
+    code, out, _ = cli("--warehouse", str(orders_shop), "--pairs", str(file), "--dialect", dialect, "--json")
     assert code == 0, out
     lines = [json.loads(line) for line in out.strip().splitlines()]
     assert len(lines) == len(pairs) + 1
     for k, ((expected, actual), got) in enumerate(zip(pairs, lines)):
-        want = single(shop, expected, actual, "--dialect", dialect)
+        want = single(orders_shop, expected, actual, "--dialect", dialect)
         assert got == {"id": f"p{k}", "verdict": want["verdict"], "reason": want["reason"],
                        "details": want["details"]}, (expected, actual)
     summary = lines[-1]["summary"]
@@ -134,9 +123,9 @@ def test_batch_agrees_with_single_compare_sql(
     assert n_pass and n_fail  # the set is varied: it can tell right from wrong
 
 
-def test_databricks_set_covers_every_verdict(shop: Path, tmp_path: Path) -> None:
+def test_databricks_set_covers_every_verdict(orders_shop: Path, tmp_path: Path) -> None:
     file = write_pairs(tmp_path / "pairs.jsonl", DATABRICKS_PAIRS)
-    _, out, _ = cli("--warehouse", str(shop), "--pairs", str(file), "--json")
+    _, out, _ = cli("--warehouse", str(orders_shop), "--pairs", str(file), "--json")
     summary = json.loads(out.strip().splitlines()[-1])["summary"]
     assert all(summary["verdicts"][v] > 0 for v in ("pass", "fail", "needs_review", "error")), summary
     assert {"no_sql", "sql_error", "extra_columns", "wrong_order", "expected_not_read_only"} <= set(summary["reasons"])
@@ -151,11 +140,11 @@ class CountingWarehouse:
         return self.inner.execute(sql, limit)
 
 
-def test_each_distinct_expected_runs_once(shop: Path) -> None:
+def test_each_distinct_expected_runs_once(orders_shop: Path) -> None:
     spellings = ["SELECT region, SUM(amount) FROM sales.orders GROUP BY region",
                  "select region,  sum(amount) from sales.orders group by region", "SELECT COUNT(*) FROM sales.orders"]
     pairs = [SqlPair(id=str(k), expected=spellings[k % 3], actual=f"SELECT {k} AS k") for k in range(12)]
-    wh = CountingWarehouse(DuckDBWarehouse(shop))
+    wh = CountingWarehouse(DuckDBWarehouse(orders_shop))
     try:
         outcomes = compare_pairs(wh, pairs)
     finally:
@@ -176,10 +165,11 @@ def test_each_distinct_expected_runs_once(shop: Path) -> None:
      ":2:", "duplicate id 'a' (first on line 1)"),
     ("\n\n", "pairs.jsonl", "no pairs"),
 ])
-def test_malformed_pairs_file_is_refused(shop: Path, tmp_path: Path, content: str, where: str, message: str) -> None:
+def test_malformed_pairs_file_is_refused(orders_shop: Path, tmp_path: Path, content: str, where: str,
+                                         message: str) -> None:
     file = tmp_path / "pairs.jsonl"
     file.write_text(content, encoding="utf-8")
-    code, out, err = cli("--warehouse", str(shop), "--pairs", str(file), "--json")
+    code, out, err = cli("--warehouse", str(orders_shop), "--pairs", str(file), "--json")
     assert code == 2
     assert out == ""  # nothing half-printed
     line = " ".join(err.split())
@@ -187,32 +177,32 @@ def test_malformed_pairs_file_is_refused(shop: Path, tmp_path: Path, content: st
     assert message in line, err
 
 
-def test_bad_arguments_are_refused(shop: Path, tmp_path: Path) -> None:
+def test_bad_arguments_are_refused(orders_shop: Path, tmp_path: Path) -> None:
     file = write_pairs(tmp_path / "pairs.jsonl", [("SELECT 1", "SELECT 1")])
-    code, out, err = cli("--warehouse", str(shop), "--pairs", str(file), "--expected", "SELECT 1")
+    code, out, err = cli("--warehouse", str(orders_shop), "--pairs", str(file), "--expected", "SELECT 1")
     assert (code, out) == (2, "") and "either --pairs" in err
-    code, out, err = cli("--warehouse", str(shop), "--pairs", str(file), "--dialect", "klingon")
+    code, out, err = cli("--warehouse", str(orders_shop), "--pairs", str(file), "--dialect", "klingon")
     assert (code, out) == (2, "") and "unknown SQL dialect 'klingon'" in " ".join(err.split())
-    code, out, err = cli("--warehouse", str(shop), "--pairs", str(tmp_path / "none.jsonl"))
+    code, out, err = cli("--warehouse", str(orders_shop), "--pairs", str(tmp_path / "none.jsonl"))
     assert (code, out) == (2, "") and "none.jsonl" in err
 
 
-def test_catalog_option(shop: Path, tmp_path: Path) -> None:
+def test_catalog_option(orders_shop: Path, tmp_path: Path) -> None:
     file = write_pairs(tmp_path / "pairs.jsonl", [
         ("SELECT COUNT(*) FROM prod.sales.orders", "SELECT 5"),
         ("SELECT COUNT(*) FROM prod.sales.orders", "SELECT COUNT(*) FROM shop.sales.orders"),
     ])
-    code, out, _ = cli("--warehouse", str(shop), "--pairs", str(file), "--catalog", "prod", "--json")
+    code, out, _ = cli("--warehouse", str(orders_shop), "--pairs", str(file), "--catalog", "prod", "--json")
     lines = [json.loads(line) for line in out.strip().splitlines()]
     assert code == 0
     assert [(d["verdict"], d["reason"]) for d in lines[:2]] == [("pass", "match"), ("fail", "sql_error")]
-    _, out, _ = cli("--warehouse", str(shop), "--pairs", str(file), "--json")
+    _, out, _ = cli("--warehouse", str(orders_shop), "--pairs", str(file), "--json")
     assert json.loads(out.strip().splitlines()[0])["verdict"] == "error"  # without it, prod is unknown
 
 
-def test_human_output_table_and_summary(shop: Path, tmp_path: Path) -> None:
+def test_human_output_table_and_summary(orders_shop: Path, tmp_path: Path) -> None:
     file = write_pairs(tmp_path / "pairs.jsonl", DATABRICKS_PAIRS[:4])
-    code, out, _ = cli("--warehouse", str(shop), "--pairs", str(file))
+    code, out, _ = cli("--warehouse", str(orders_shop), "--pairs", str(file))
     text = " ".join(out.split())
     assert code == 0
     assert "p0" in text and "p3" in text and "value_difference" in text
@@ -220,11 +210,11 @@ def test_human_output_table_and_summary(shop: Path, tmp_path: Path) -> None:
             in text)
 
 
-def test_dialect_decides_how_the_sql_is_read(shop: Path, tmp_path: Path) -> None:
+def test_dialect_decides_how_the_sql_is_read(orders_shop: Path, tmp_path: Path) -> None:
     """In sqlite "region" is the column; in Databricks SQL it is a string literal."""
     file = write_pairs(tmp_path / "pairs.jsonl", [('SELECT "region" FROM orders', "SELECT region FROM orders")])
     verdicts = {}
     for dialect in ("sqlite", "databricks"):
-        _, out, _ = cli("--warehouse", str(shop), "--pairs", str(file), "--dialect", dialect, "--json")
+        _, out, _ = cli("--warehouse", str(orders_shop), "--pairs", str(file), "--dialect", dialect, "--json")
         verdicts[dialect] = json.loads(out.splitlines()[0])["verdict"]
     assert verdicts == {"sqlite": "pass", "databricks": "fail"}

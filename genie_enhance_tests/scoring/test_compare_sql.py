@@ -13,16 +13,7 @@ from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring import (
     CompareOptions, Comparison, Reason, Verdict, compare_actual, compare_sql, expected_cache_key, run_expected,
 )
-
-ORDERS = [
-    (1, "EMEA", "100.50", 2, 10.5, "2024-01-01", "2024-01-01 00:00:00", "a"),
-    (2, "APAC", "200.00", 1, 20.25, "2024-01-02", "2024-01-02 10:00:00", None),
-    (3, "EMEA", "300.00", 5, 30.0, "2024-01-03", "2024-01-03 00:00:00", "c"),
-    (4, "AMER", "300.00", 3, 40.0, "2024-01-04", "2024-01-04 00:00:00", None),
-    (5, "AMER", "50.00", 2, 50.5, "2024-01-05", "2024-01-05 00:00:00", "e"),
-    (6, "APAC", "75.00", 2, 60.0, "2024-01-06", "2024-01-06 00:00:00", "f"),
-]
-SCORES = [("ann", 90), ("bob", 85), ("cat", 80), ("dan", 80), ("eve", 70), ("fay", 60)]
+from genie_enhance_tests.support.shops import TYPED_ORDER_ROWS, build_typed_orders_shop
 
 
 class RecordingWarehouse:
@@ -44,22 +35,13 @@ class RecordingWarehouse:
 
 
 @pytest.fixture
-def shop(tmp_path: Path) -> Path:
-    path = tmp_path / "shop.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("CREATE SCHEMA sales")
-    con.execute("CREATE TABLE sales.orders (id INTEGER, region VARCHAR, amount DECIMAL(10,2), qty INTEGER, "
-                "price DOUBLE, day DATE, ts TIMESTAMP, note VARCHAR)")
-    con.executemany("INSERT INTO sales.orders VALUES (?, ?, ?, ?, ?, ?, ?, ?)", ORDERS)
-    con.execute("CREATE TABLE sales.scores (name VARCHAR, score INTEGER)")
-    con.executemany("INSERT INTO sales.scores VALUES (?, ?)", SCORES)
-    con.close()
-    return path
+def typed_orders_shop(tmp_path: Path) -> Path:
+    return build_typed_orders_shop(tmp_path / "shop.duckdb")
 
 
 @pytest.fixture
-def wh(shop: Path) -> Iterator[RecordingWarehouse]:
-    inner = DuckDBWarehouse(shop)
+def wh(typed_orders_shop: Path) -> Iterator[RecordingWarehouse]:
+    inner = DuckDBWarehouse(typed_orders_shop)
     yield RecordingWarehouse(inner)
     inner.close()
 
@@ -212,20 +194,20 @@ DESTRUCTIVE = [
 
 
 @pytest.mark.parametrize("sql", DESTRUCTIVE)
-def test_destructive_expected_sql_is_never_executed(shop: Path, wh: RecordingWarehouse, sql: str) -> None:
+def test_destructive_expected_sql_is_never_executed(typed_orders_shop: Path, wh: RecordingWarehouse, sql: str) -> None:
     out = check(wh, sql, "SELECT id FROM sales.orders")
     assert_outcome(out, Verdict.ERROR, Reason.EXPECTED_NOT_READ_ONLY)
     assert wh.executed == []
-    assert row_count(shop, "sales.orders") == len(ORDERS)
+    assert row_count(typed_orders_shop, "sales.orders") == len(TYPED_ORDER_ROWS)
 
 
 @pytest.mark.parametrize("sql", DESTRUCTIVE)
-def test_destructive_actual_sql_is_never_executed(shop: Path, wh: RecordingWarehouse, sql: str) -> None:
+def test_destructive_actual_sql_is_never_executed(typed_orders_shop: Path, wh: RecordingWarehouse, sql: str) -> None:
     out = check(wh, "SELECT id FROM sales.orders", sql)
     assert_outcome(out, Verdict.FAIL, Reason.SQL_ERROR)
     assert "refused, not executed" in out.details
     assert wh.executed == ["SELECT id FROM sales.orders"]
-    assert row_count(shop, "sales.orders") == len(ORDERS)
+    assert row_count(typed_orders_shop, "sales.orders") == len(TYPED_ORDER_ROWS)
 
 
 TOP3 = "SELECT name, score FROM sales.scores ORDER BY score DESC LIMIT 3"

@@ -9,7 +9,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from genie_enhance.backends.local.factory import open_local_backend
@@ -20,75 +19,12 @@ from genie_enhance.scoring.categories import FailureCategory, coarse_category
 from genie_enhance.scoring.runner import ExpectedCache, score_benchmarks
 from genie_enhance.scoring.verdicts import Reason, Verdict
 from genie_enhance.sql import normalize_sql
-
-SHOP_SPACE = {
-    "version": 2,
-    "data_sources": {
-        "tables": [
-            {"identifier": "shop.sales.customers", "description": ["Customers"]},
-            {
-                "identifier": "shop.sales.orders",
-                "description": ["Orders placed by customers"],
-                "column_configs": [
-                    {"column_name": "amount", "synonyms": ["revenue", "sales"]},
-                    {"column_name": "region", "enable_entity_matching": True, "enable_format_assistance": True},
-                ],
-            },
-        ]
-    },
-    "instructions": {
-        "join_specs": [
-            {
-                "id": "0" * 31 + "1",
-                "left": {"identifier": "shop.sales.orders", "alias": "orders"},
-                "right": {"identifier": "shop.sales.customers", "alias": "customers"},
-                "sql": ["orders.customer_id = customers.customer_id", "--rt=FROM_RELATIONSHIP_TYPE_MANY_TO_ONE--"],
-            }
-        ]
-    },
-}
-
-
-def build_shop(directory: Path) -> tuple[Path, Path]:
-    """A small DuckDB warehouse (schema `sales`, attached as catalog `shop`) and a space file over it."""
-    warehouse = directory / "shop_warehouse.duckdb"
-    con = duckdb.connect(str(warehouse))
-    con.execute("CREATE SCHEMA sales")
-    con.execute(
-        "CREATE TABLE sales.customers AS SELECT i AS customer_id, 'Customer ' || i AS customer_name, "
-        "CASE i % 3 WHEN 0 THEN 'Retail' WHEN 1 THEN 'Wholesale' ELSE 'Online' END AS segment FROM range(1, 21) t(i)"
-    )
-    con.execute(
-        "CREATE TABLE sales.orders AS SELECT i AS order_id, 1 + (i % 20) AS customer_id, "
-        "CASE i % 4 WHEN 0 THEN 'North' WHEN 1 THEN 'South' WHEN 2 THEN 'East' ELSE 'West' END AS region, "
-        "CAST(10 + (i * 37) % 500 AS DECIMAL(10, 2)) AS amount, DATE '2022-01-01' + CAST(i * 3 AS INTEGER) AS order_date "
-        "FROM range(1, 301) t(i)"
-    )
-    con.close()
-    space = directory / "shop_space.json"
-    space.write_text(json.dumps(SHOP_SPACE, indent=2), encoding="utf-8")
-    return warehouse, space
-
-
-def bench(question: str, sql: str, line: int = 1) -> Benchmark:
-    return Benchmark(question=question, expected_sql=sql, source=f"test.md:{line}")
-
-
-MIXED = [
-    bench("How many orders are there?", "SELECT COUNT(*) FROM shop.sales.orders", 1),
-    bench("What is the total amount by region?", "SELECT region, SUM(amount) FROM shop.sales.orders GROUP BY region", 2),
-    # the question asks one thing, the benchmark SQL another: a wrong result
-    bench("How many customers are there?",
-          "SELECT COUNT(DISTINCT customer_id) FROM shop.sales.orders WHERE region = 'North'", 3),
-    bench("What is the weather on Mars?", "SELECT COUNT(*) FROM shop.sales.orders", 4),  # no SQL from Genie
-    bench("How many orders were placed in 2023?",
-          "SELECT COUNT(*) FROM shop.sales.orders WHERE shipped_year = 2023", 5),  # broken benchmark
-]
+from genie_enhance_tests.support.shops import MIXED, bench, build_scoring_shop
 
 
 @pytest.fixture
-def shop(tmp_path: Path):
-    warehouse, space = build_shop(tmp_path)
+def scoring_shop(tmp_path: Path):
+    warehouse, space = build_scoring_shop(tmp_path)
     backend = open_local_backend(warehouse, space)
     yield backend
     backend.close()
@@ -149,8 +85,8 @@ def _max_in_window(stamps: list[float], window: float) -> int:
     return max((sum(1 for t in stamps[i:] if t < s + window) for i, s in enumerate(stamps)), default=0)
 
 
-def test_verdicts_categories_and_scores(shop, capsys) -> None:
-    report = score_benchmarks(MIXED, shop.genie, shop.warehouse, concurrency=4, progress=True)
+def test_verdicts_categories_and_scores(scoring_shop, capsys) -> None:
+    report = score_benchmarks(MIXED, scoring_shop.genie, scoring_shop.warehouse, concurrency=4, progress=True)
     by_question = {q.question: q for q in report.questions}
     assert [q.id for q in report.questions] == [b.id for b in MIXED]  # benchmark order kept
 
@@ -182,9 +118,9 @@ def test_verdicts_categories_and_scores(shop, capsys) -> None:
     assert capsys.readouterr().out == ""  # the progress bar goes to stderr only
 
 
-def test_holdout_scores_are_reported_separately(shop) -> None:
+def test_holdout_scores_are_reported_separately(scoring_shop) -> None:
     split = split_benchmarks(MIXED, holdout=0.4, seed=3)
-    report = score_benchmarks(MIXED, shop.genie, shop.warehouse, split=split, progress=False)
+    report = score_benchmarks(MIXED, scoring_shop.genie, scoring_shop.warehouse, split=split, progress=False)
     assert report.holdout_ids == split.holdout_ids and len(split.holdout_ids) == 2
     for role in ("train", "holdout"):
         mine = [q for q in report.questions if q.role == role]
@@ -195,12 +131,12 @@ def test_holdout_scores_are_reported_separately(shop) -> None:
 
     # a split whose holdout holds only the broken benchmark has no holdout score at all
     only_broken = BenchmarkSplit(train=MIXED[:4], holdout=MIXED[4:], seed=0, fraction=0.2)
-    report = score_benchmarks(MIXED, shop.genie, shop.warehouse, split=only_broken, progress=False)
+    report = score_benchmarks(MIXED, scoring_shop.genie, scoring_shop.warehouse, split=only_broken, progress=False)
     assert report.score["holdout"] is None
     assert report.score["train"] == report.score["all"] == 0.5
 
 
-def test_expected_sql_runs_once_per_config_version_under_concurrency(shop) -> None:
+def test_expected_sql_runs_once_per_config_version_under_concurrency(scoring_shop) -> None:
     distinct = [
         "SELECT COUNT(*) AS n_expected FROM shop.sales.orders",
         "SELECT SUM(amount) AS n_expected FROM shop.sales.orders",
@@ -213,20 +149,20 @@ def test_expected_sql_runs_once_per_config_version_under_concurrency(shop) -> No
         "How many customers are there?", "Count the orders", "Total revenue", "Orders by region", "Count customers",
     ]
     benchmarks = [bench(q, sql, i) for i, (q, sql) in enumerate(zip(questions, distinct + variants), start=1)]
-    counting = CountingWarehouse(shop.warehouse)
+    counting = CountingWarehouse(scoring_shop.warehouse)
     cache = ExpectedCache()
 
-    report = score_benchmarks(benchmarks, shop.genie, counting, concurrency=8, expected_cache=cache,
+    report = score_benchmarks(benchmarks, scoring_shop.genie, counting, concurrency=8, expected_cache=cache,
                               config_version="v1", progress=False)
     assert report.counts["error"] == 0 and report.counts["total"] == 8
     assert len(counting.calls) == 4
     assert all(n == 1 for n in counting.calls.values()), counting.calls
 
-    score_benchmarks(benchmarks, shop.genie, counting, concurrency=8, expected_cache=cache,
+    score_benchmarks(benchmarks, scoring_shop.genie, counting, concurrency=8, expected_cache=cache,
                      config_version="v1", progress=False)
     assert sum(counting.calls.values()) == 4  # same config version: all from the cache
 
-    score_benchmarks(benchmarks, shop.genie, counting, concurrency=8, expected_cache=cache,
+    score_benchmarks(benchmarks, scoring_shop.genie, counting, concurrency=8, expected_cache=cache,
                      config_version="v2", progress=False)
     assert sorted(counting.calls.values()) == [2, 2, 2, 2]  # a new config version runs each one once more
 
@@ -239,12 +175,12 @@ def _threshold_benchmarks(n: int) -> list[Benchmark]:
     ]
 
 
-def test_genie_rate_limit_is_retried_and_never_exceeded(shop, monkeypatch) -> None:
+def test_genie_rate_limit_is_retried_and_never_exceeded(scoring_shop, monkeypatch) -> None:
     # The offline Genie's limit is per sliding window; shrink the window from 60 s to 1 s to keep the test fast.
     monkeypatch.setattr(simulator, "WINDOW_S", 1.0)
-    genie = RecordingGenie(OfflineGenie(shop.store.export()[0], shop.warehouse, max_per_minute=3))
+    genie = RecordingGenie(OfflineGenie(scoring_shop.store.export()[0], scoring_shop.warehouse, max_per_minute=3))
     benchmarks = _threshold_benchmarks(8)
-    report = score_benchmarks(benchmarks, genie, shop.warehouse, concurrency=4, retries=12, backoff_s=0.1,
+    report = score_benchmarks(benchmarks, genie, scoring_shop.warehouse, concurrency=4, retries=12, backoff_s=0.1,
                               progress=False)
     assert report.counts["api_errors"] == 0
     assert report.counts["pass"] == 8
@@ -255,12 +191,12 @@ def test_genie_rate_limit_is_retried_and_never_exceeded(shop, monkeypatch) -> No
     assert _max_in_window(genie.admitted_times(), 1.0 - 0.02) <= 3
 
 
-def test_client_throttle_keeps_below_the_genie_limit(shop, monkeypatch) -> None:
+def test_client_throttle_keeps_below_the_genie_limit(scoring_shop, monkeypatch) -> None:
     monkeypatch.setattr(simulator, "WINDOW_S", 1.0)
-    genie = RecordingGenie(OfflineGenie(shop.store.export()[0], shop.warehouse, max_per_minute=4))
+    genie = RecordingGenie(OfflineGenie(scoring_shop.store.export()[0], scoring_shop.warehouse, max_per_minute=4))
     benchmarks = _threshold_benchmarks(6)
     started = time.monotonic()
-    report = score_benchmarks(benchmarks, genie, shop.warehouse, concurrency=6, rate_per_minute=180,
+    report = score_benchmarks(benchmarks, genie, scoring_shop.warehouse, concurrency=6, rate_per_minute=180,
                               progress=False)  # 3 per second, under Genie's 4 per (shrunk) window
     assert time.monotonic() - started >= 5 / 3 - 0.05  # the bucket paced the six calls
     assert report.genie_calls == 6
@@ -268,16 +204,16 @@ def test_client_throttle_keeps_below_the_genie_limit(shop, monkeypatch) -> None:
     assert report.counts["pass"] == 6
 
 
-def test_questions_in_flight_with_genie_never_exceed_concurrency(shop) -> None:
-    genie = RecordingGenie(OfflineGenie(shop.store.export()[0], shop.warehouse, latency_ms=40))
-    report = score_benchmarks(_threshold_benchmarks(12), genie, shop.warehouse, concurrency=3, progress=False)
+def test_questions_in_flight_with_genie_never_exceed_concurrency(scoring_shop) -> None:
+    genie = RecordingGenie(OfflineGenie(scoring_shop.store.export()[0], scoring_shop.warehouse, latency_ms=40))
+    report = score_benchmarks(_threshold_benchmarks(12), genie, scoring_shop.warehouse, concurrency=3, progress=False)
     assert report.counts["pass"] == 12
     assert genie.max_in_flight == 3  # bounded, and the bound is used
 
 
-def test_service_failures_after_retries_are_counted_apart(shop) -> None:
-    refusing = OfflineGenie(shop.store.export()[0], shop.warehouse, max_per_minute=0)  # refuses every question
-    report = score_benchmarks(MIXED[:3], refusing, shop.warehouse, retries=2, backoff_s=0.01, progress=False)
+def test_service_failures_after_retries_are_counted_apart(scoring_shop) -> None:
+    refusing = OfflineGenie(scoring_shop.store.export()[0], scoring_shop.warehouse, max_per_minute=0)  # refuses every question
+    report = score_benchmarks(MIXED[:3], refusing, scoring_shop.warehouse, retries=2, backoff_s=0.01, progress=False)
     assert report.counts == {"pass": 0, "fail": 0, "error": 0, "needs_review": 0, "api_errors": 3, "total": 3}
     assert report.score == {"train": None, "holdout": None, "all": None}
     assert report.genie_calls == 9  # first try + 2 retries each

@@ -1,16 +1,11 @@
-"""A valid space using every section and a small real DuckDB warehouse it is valid against: the base the
-validation tests mutate one rule at a time."""
+"""A valid space using every section (valid against the shop of `build_validation_shop`): the base the validation
+tests mutate one rule at a time."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import duckdb
-import pytest
-
-from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.space.io import parse_space
 from genie_enhance.space.validation import Problem, validate_space
 
@@ -21,7 +16,7 @@ def H(n: int) -> str:
 
 
 def valid_space_dict() -> dict[str, Any]:
-    """A v2 space using every section, valid against `make_shop_db` (catalog `shop`, schema `sales`)."""
+    """A v2 space using every section, valid against `build_validation_shop` (catalog `shop`, schema `sales`)."""
     join = "JOIN shop.sales.customers c ON o.customer_id = c.customer_id\n"
     return {
         "version": 2,
@@ -91,27 +86,6 @@ def valid_space_dict() -> dict[str, Any]:
             ]
         },
     }
-
-
-def make_shop_db(path: Path) -> Path:
-    """A small real DuckDB warehouse: schema `sales` with `customers` and `orders`."""
-    con = duckdb.connect(str(path))
-    con.execute("CREATE SCHEMA sales")
-    con.execute("CREATE TABLE sales.customers (customer_id INTEGER, name VARCHAR, region VARCHAR)")
-    con.execute(
-        "CREATE TABLE sales.orders (order_id INTEGER, customer_id INTEGER, amount DECIMAL(10,2), order_date DATE)"
-    )
-    con.execute("INSERT INTO sales.customers VALUES (1, 'Ann', 'EU'), (2, 'Bo', 'US')")
-    con.execute("INSERT INTO sales.orders VALUES (10, 1, 120.5, DATE '2024-01-02'), (11, 2, 80, DATE '2024-02-03')")
-    con.close()
-    return path
-
-
-@pytest.fixture
-def shop(tmp_path: Path):
-    warehouse = DuckDBWarehouse(make_shop_db(tmp_path / "shop.duckdb"))
-    yield warehouse
-    warehouse.close()
 
 
 def run(data: dict[str, Any], **kwargs: Any) -> list[Problem]:

@@ -13,8 +13,8 @@ from genie_enhance.space.io import load_document, parse_space
 from genie_enhance.space.normalize import normalize, upgrade_to_v2
 from genie_enhance.space.validation import Problem, validate_space
 from genie_enhance.space.validation.params import bind_parameters, parameter_markers
-from genie_enhance_tests.support.paths import GENIE_SPACES
 
+from genie_enhance_tests.support.paths import GENIE_SPACES
 from genie_enhance_tests.support.validation_helpers import (
     BENCH,
     CUSTOMERS,
@@ -26,7 +26,6 @@ from genie_enhance_tests.support.validation_helpers import (
     located,
     run,
     set_path,
-    shop,  # noqa: F401 (a fixture)
     valid_space_dict,
 )
 
@@ -34,9 +33,9 @@ SPACES = GENIE_SPACES
 
 
 # ---------------------------------------------------------------------------------------------- the valid base
-def test_valid_space_has_no_problems(shop: DuckDBWarehouse) -> None:
+def test_valid_space_has_no_problems(validation_shop: DuckDBWarehouse) -> None:
     assert run(valid_space_dict()) == []
-    assert run(valid_space_dict(), catalog=shop.catalog(), warehouse=shop) == []
+    assert run(valid_space_dict(), catalog=validation_shop.catalog(), warehouse=validation_shop) == []
 
 
 def test_problem_str_is_path_and_message() -> None:

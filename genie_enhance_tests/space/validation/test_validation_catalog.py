@@ -17,7 +17,6 @@ from genie_enhance_tests.support.validation_helpers import (
     located,
     run,
     set_path,
-    shop,  # noqa: F401 (a fixture)
     valid_space_dict,
 )
 
@@ -54,16 +53,16 @@ CATALOG_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
 
 @pytest.mark.parametrize(("name", "mutate", "path", "code"), CATALOG_CASES, ids=[c[0] for c in CATALOG_CASES])
 def test_catalog_rule_flags_its_case(
-    shop: DuckDBWarehouse, name: str, mutate: Callable[[dict[str, Any]], None], path: str, code: str
+    validation_shop: DuckDBWarehouse, name: str, mutate: Callable[[dict[str, Any]], None], path: str, code: str
 ) -> None:
     data = valid_space_dict()
     mutate(data)
     assert (path, code) not in located(run(data)), "only the catalog knows this"
-    problems = run(data, catalog=shop.catalog())
+    problems = run(data, catalog=validation_shop.catalog())
     assert (path, code) in located(problems), [str(p) for p in problems]
 
 
-def test_catalog_resolution_is_not_overeager(shop: DuckDBWarehouse) -> None:
+def test_catalog_resolution_is_not_overeager(validation_shop: DuckDBWarehouse) -> None:
     data = valid_space_dict()
     examples = data["instructions"]["example_question_sqls"]
     examples[0]["sql"] = [
@@ -74,10 +73,10 @@ def test_catalog_resolution_is_not_overeager(shop: DuckDBWarehouse) -> None:
         "ORDER BY r",
     ]
     data["instructions"]["sql_snippets"]["measures"][0]["sql"] = ["SUM(unknown_alias.whatever)"]
-    assert run(data, catalog=shop.catalog()) == []
+    assert run(data, catalog=validation_shop.catalog()) == []
     examples[0]["sql"][0] = examples[0]["sql"][0].replace("sales.customers", "shop.sales.customers")
     # the example runs; the measure's unknown qualifier is left to the in-context run, which refuses it
-    problems = run(data, catalog=shop.catalog(), warehouse=shop)
+    problems = run(data, catalog=validation_shop.catalog(), warehouse=validation_shop)
     assert located(problems) == {("instructions.sql_snippets.measures[0].sql", "snippet_execution")}
     assert "unknown_alias" in problems[0].message
 
@@ -101,8 +100,8 @@ class RecordingWarehouse:
         return self.inner.distinct_values(identifier, column, limit)
 
 
-def test_every_statement_runs_with_limit_0_and_bound_parameters(shop: DuckDBWarehouse) -> None:
-    recorder = RecordingWarehouse(shop)
+def test_every_statement_runs_with_limit_0_and_bound_parameters(validation_shop: DuckDBWarehouse) -> None:
+    recorder = RecordingWarehouse(validation_shop)
     assert run(valid_space_dict(), warehouse=recorder) == []
     # 3 statements, 3 snippets and 1 join condition, each planned in context with LIMIT 0
     assert len(recorder.calls) == 7 and {limit for _, limit in recorder.calls} == {0}
@@ -111,26 +110,26 @@ def test_every_statement_runs_with_limit_0_and_bound_parameters(shop: DuckDBWare
     assert "'EU'" in bound and "CAST(NULL AS DATE)" in bound and ":since" not in bound
 
 
-def test_execution_failures_carry_the_warehouse_message(shop: DuckDBWarehouse) -> None:
+def test_execution_failures_carry_the_warehouse_message(validation_shop: DuckDBWarehouse) -> None:
     data = valid_space_dict()
     data["instructions"]["example_question_sqls"][0]["sql"] = ["SELECT * FROM shop.sales.refunds"]
     data["benchmarks"]["questions"][0]["answer"][0]["content"] = ["SELECT no_such_fn(amount) FROM shop.sales.orders"]
-    problems = [p for p in run(data, warehouse=shop) if p.code == "sql_execution"]
+    problems = [p for p in run(data, warehouse=validation_shop) if p.code == "sql_execution"]
     assert [p.path for p in problems] == ["instructions.example_question_sqls[0].sql",
                                           "benchmarks.questions[0].answer[0].content"]
     assert "refunds" in problems[0].message and "no_such_fn" in problems[1].message
 
 
-def test_execution_uses_the_parameter_default(shop: DuckDBWarehouse) -> None:
+def test_execution_uses_the_parameter_default(validation_shop: DuckDBWarehouse) -> None:
     data = valid_space_dict()
     data["instructions"]["example_question_sqls"][1]["parameters"][1]["default_value"] = {"values": ["not a date"]}
-    problems = run(data, warehouse=shop)
+    problems = run(data, warehouse=validation_shop)
     assert located(problems) == {("instructions.example_question_sqls[1].sql", "sql_execution")}
     assert "not a date" in problems[0].message
 
 
-def test_statements_already_flagged_are_not_executed(shop: DuckDBWarehouse) -> None:
-    recorder = RecordingWarehouse(shop)
+def test_statements_already_flagged_are_not_executed(validation_shop: DuckDBWarehouse) -> None:
+    recorder = RecordingWarehouse(validation_shop)
     data = copy.deepcopy(valid_space_dict())
     data["instructions"]["example_question_sqls"][0]["sql"] = ["SELECT ..."]
     problems = run(data, warehouse=recorder)

@@ -24,7 +24,7 @@ from genie_enhance.space.validation.problems import RULES, Severity
 from genie_enhance.space.validation.execution import check_execution
 from genie_enhance.sql import ensure_read_only
 from genie_enhance_tests.support.emulator import TOKEN, emulator_space
-from genie_enhance_tests.support.validation_helpers import make_shop_db, valid_space_dict
+from genie_enhance_tests.support.validation_helpers import valid_space_dict
 
 PAT = "dapi0123456789abcdef0123456789abcdef"
 M, E, F = "measures", "expressions", "filters"
@@ -83,16 +83,11 @@ def validate(tmp_path: Path, data: dict[str, Any], *args: str, env: dict[str, st
     return CliRunner().invoke(app, ["validate-space", "--json", str(path), *args], env=env)
 
 
-@pytest.fixture(scope="module")
-def shop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_shop_db(tmp_path_factory.mktemp("shop") / "shop.duckdb")
-
-
 @pytest.mark.parametrize(("where", "sql", "code", "named"), BAD, ids=[f"{w}:{s[:40]}" for w, s, _, _ in BAD])
-def test_validate_space_refuses_each_bad_sql(tmp_path: Path, shop_db: Path, where: str, sql: str, code: str,
-                                            named: str) -> None:
+def test_validate_space_refuses_each_bad_sql(tmp_path: Path, validation_shop_file: Path, where: str, sql: str,
+                                            code: str, named: str) -> None:
     data, path = with_sql(valid_space_dict(), where, sql)
-    result = validate(tmp_path, data, "--warehouse", str(shop_db))
+    result = validate(tmp_path, data, "--warehouse", str(validation_shop_file))
     assert result.exit_code == 1, result.output
     problems = json.loads(result.stdout)["problems"]
     assert {p["path"] for p in problems} == {path}, problems  # nothing else of the space is blamed
@@ -103,15 +98,15 @@ def test_validate_space_refuses_each_bad_sql(tmp_path: Path, shop_db: Path, wher
 
 
 @pytest.mark.parametrize(("where", "sql"), FAIR, ids=[s for _, s in FAIR])
-def test_fair_snippets_are_accepted(tmp_path: Path, shop_db: Path, where: str, sql: str) -> None:
+def test_fair_snippets_are_accepted(tmp_path: Path, validation_shop_file: Path, where: str, sql: str) -> None:
     data, _ = with_sql(valid_space_dict(), where, sql)
-    result = validate(tmp_path, data, "--warehouse", str(shop_db))
+    result = validate(tmp_path, data, "--warehouse", str(validation_shop_file))
     assert result.exit_code == 0, result.output
 
 
-def test_a_join_condition_runs_in_context_without_a_catalog(tmp_path: Path, shop_db: Path) -> None:
+def test_a_join_condition_runs_in_context_without_a_catalog(tmp_path: Path, validation_shop_file: Path) -> None:
     data, path = with_sql(valid_space_dict(), "join", "orders.customer_id = customers.no_such_id")
-    warehouse = DuckDBWarehouse(shop_db)
+    warehouse = DuckDBWarehouse(validation_shop_file)
     try:
         problems = validate_space(parse_space(data), warehouse=warehouse)
     finally:
@@ -119,16 +114,16 @@ def test_a_join_condition_runs_in_context_without_a_catalog(tmp_path: Path, shop
     assert [(p.path, p.code) for p in problems] == [(path, "join_execution")] and "no_such_id" in problems[0].message
 
 
-def test_identity_functions_are_reported_as_their_own_code(tmp_path: Path, shop_db: Path) -> None:
+def test_identity_functions_are_reported_as_their_own_code(tmp_path: Path, validation_shop_file: Path) -> None:
     data, path = with_sql(valid_space_dict(), F, "customers.name = current_user()")
     problems = json.loads(validate(tmp_path, data).stdout)["problems"]
     assert [(p["path"], p["code"]) for p in problems] == [(path, "identity_function")]
     assert RULES["identity_function"][0] is Severity.WARNING and RULES["denied_function"][0] is Severity.ERROR
 
 
-def test_warehouse_messages_are_scrubbed_of_secrets(tmp_path: Path, shop_db: Path) -> None:
+def test_warehouse_messages_are_scrubbed_of_secrets(tmp_path: Path, validation_shop_file: Path) -> None:
     data, path = with_sql(valid_space_dict(), E, f"CAST('{PAT}' AS INT)")
-    result = validate(tmp_path, data, "--warehouse", str(shop_db))
+    result = validate(tmp_path, data, "--warehouse", str(validation_shop_file))
     (problem,) = json.loads(result.stdout)["problems"]
     assert problem["path"] == path and "[redacted]" in problem["message"]
     assert PAT not in result.output
@@ -213,9 +208,9 @@ class Recording(DuckDBWarehouse):
         return super().execute(sql, limit=limit)
 
 
-def test_denied_sql_is_never_sent_even_when_not_skipped(shop_db: Path) -> None:
+def test_denied_sql_is_never_sent_even_when_not_skipped(validation_shop_file: Path) -> None:
     data, path = with_sql(valid_space_dict(), E, "(SELECT * FROM read_csv('/etc/passwd'))")
-    warehouse = Recording(shop_db)
+    warehouse = Recording(validation_shop_file)
     try:
         problems = list(check_execution(parse_space(data), warehouse))  # no skip set: execution on its own
     finally:
@@ -224,9 +219,9 @@ def test_denied_sql_is_never_sent_even_when_not_skipped(shop_db: Path) -> None:
     assert warehouse.sent and not any("read_csv" in sql for sql in warehouse.sent)
 
 
-def test_a_shared_execution_cache_runs_each_statement_once(shop_db: Path) -> None:
+def test_a_shared_execution_cache_runs_each_statement_once(validation_shop_file: Path) -> None:
     space = parse_space(valid_space_dict())
-    warehouse = Recording(shop_db)
+    warehouse = Recording(validation_shop_file)
     cache: dict = {}
     try:
         assert validate_space(space, warehouse=warehouse, execution_cache=cache) == []
@@ -237,11 +232,12 @@ def test_a_shared_execution_cache_runs_each_statement_once(shop_db: Path) -> Non
     assert first == len(cache) > 0 and len(warehouse.sent) == first
 
 
-def test_databricks_usage_errors_are_one_line(tmp_path: Path, shop_db: Path) -> None:
+def test_databricks_usage_errors_are_one_line(tmp_path: Path, validation_shop_file: Path) -> None:
     data = valid_space_dict()
     missing = validate(tmp_path, data, "--backend", "databricks")
     assert missing.exit_code == 2 and "--warehouse-id" in missing.output
-    both = validate(tmp_path, data, "--backend", "databricks", "--warehouse-id", "w1", "--warehouse", str(shop_db))
+    both = validate(tmp_path, data, "--backend", "databricks", "--warehouse-id", "w1",
+                    "--warehouse", str(validation_shop_file))
     assert both.exit_code == 2
     env: dict[str, str | None] = {name: None for name in os.environ if name.startswith("DATABRICKS_")}
     env["DATABRICKS_CONFIG_FILE"] = str(tmp_path / "no-databrickscfg")

@@ -2,121 +2,22 @@
 
 Each test asks the same question twice, once without and once with the feature, on a tiny shop warehouse built
 here (not the demo), and compares the answer's result with a hand-written expected query via `compare_sql`.
-The builders in this module (`shop_file`, `make_space`, …) are reused by the other offline Genie test modules.
+The shop is `build_genie_shop`; the space builders (`make_space`, …) are in `space_builders.py`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
 from typing import Any
-
-import duckdb
-import pytest
 
 from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
-from genie_enhance.core.protocols import AnswerStatus
-from genie_enhance.scoring.compare_sql import compare_sql
 from genie_enhance.space.ids import stable_id
-from genie_enhance.space.io import parse_space
 from genie_enhance.space.model import SerializedSpace
-from genie_enhance.sql import ensure_read_only
+from genie_enhance_tests.backends.local.offline_genie.space_builders import (
+    ORDERS_CUSTOMERS, col, make_space, passes, table, with_orders,
+)
+from genie_enhance_tests.support.shops import CUSTOMERS, ORDERS
 
-ORDERS = "shop.sales.orders"
-CUSTOMERS = "shop.sales.customers"
-REGIONS = "shop.sales.regions"
-
-CUSTOMER_ROWS = [
-    (1, "Ann Lee", "SEOUL", "ENT", "2023-01-05", 1),
-    (2, "Bo Kim", "BUSAN", "SMB", "2023-06-10", 1),
-    (3, "Cy Park", "SEOUL", "SMB", "2024-02-01", 1),
-    (4, "Di Choi", "INCHEON", "ENT", "2024-03-15", 2),
-    (5, "Ed Yoon", "BUSAN", "CON", "2024-07-20", 2),
-    (6, "Fay Han", "JEJU", "CON", "2023-11-11", 3),
-    (7, "Gus Oh", "SEOUL", "SMB", "2024-09-09", 1),
-]
-
-
-def _order_rows() -> list[tuple[Any, ...]]:
-    """48 orders every 15 days over 2023–2024; customer 7 only orders in 2024 (so yearly answers differ)."""
-    start = dt.date(2023, 1, 3)
-    rows = []
-    for i in range(1, 49):
-        customer = (i * 5) % (6 if i <= 24 else 7) + 1
-        status = ["SHP", "CNL", "PND", "SHP", "SHP"][i % 5]
-        day = start + dt.timedelta(days=i * 15)
-        rows.append((i, customer, day, status, float((i * 13) % 50 + 1), float((i * 37) % 400 + 10), float(i % 7)))
-    return rows
-
-
-def build_shop(path: Path) -> Path:
-    """`shop.duckdb` with schema `sales`: customers, orders (a decoy `amount_legacy` before `amount_net`), regions."""
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("CREATE SCHEMA sales")
-        con.execute(
-            "CREATE TABLE sales.customers(cust_id INTEGER, cust_nm VARCHAR, city VARCHAR, seg VARCHAR, "
-            "signup_dt DATE, region_id INTEGER)"
-        )
-        con.executemany("INSERT INTO sales.customers VALUES (?, ?, ?, ?, ?, ?)", CUSTOMER_ROWS)
-        con.execute(
-            "CREATE TABLE sales.orders(ord_id INTEGER, cust_id INTEGER, ord_dt DATE, stat VARCHAR, "
-            "amount_legacy DOUBLE, amount_net DOUBLE, disc DOUBLE)"
-        )
-        con.executemany("INSERT INTO sales.orders VALUES (?, ?, ?, ?, ?, ?, ?)", _order_rows())
-        con.execute("CREATE TABLE sales.regions(region_id INTEGER, region_nm VARCHAR)")
-        con.executemany("INSERT INTO sales.regions VALUES (?, ?)", [(1, "North"), (2, "South"), (3, "Island")])
-    finally:
-        con.close()
-    return path
-
-
-@pytest.fixture(scope="module")
-def shop_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_shop(tmp_path_factory.mktemp("offline_genie") / "shop.duckdb")
-
-
-@pytest.fixture(scope="module")
-def shop(shop_file: Path) -> DuckDBWarehouse:
-    wh = DuckDBWarehouse(shop_file)
-    yield wh
-    wh.close()
-
-
-# ---------------------------------------------------------------------------------------------- space builders
-def col(name: str, **cfg: Any) -> dict[str, Any]:
-    """A column config; `description` is given as text and stored as lines."""
-    out: dict[str, Any] = {"column_name": name}
-    if "description" in cfg:
-        out["description"] = [cfg.pop("description")]
-    if cfg.pop("entity", False):
-        out["enable_format_assistance"] = True
-        out["enable_entity_matching"] = True
-    out.update(cfg)
-    return out
-
-
-def table(identifier: str, *columns: dict[str, Any], description: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"identifier": identifier}
-    if description:
-        out["description"] = [description]
-    if columns:
-        out["column_configs"] = sorted(columns, key=lambda c: c["column_name"])
-    return out
-
-
-def join(left: str, right: str, condition: str, rt: str = "MANY_TO_ONE") -> dict[str, Any]:
-    la, ra = left.split(".")[-1], right.split(".")[-1]
-    return {
-        "id": stable_id("join", left, right),
-        "left": {"identifier": left, "alias": la},
-        "right": {"identifier": right, "alias": ra},
-        "sql": [condition, f"--rt=FROM_RELATIONSHIP_TYPE_{rt}--"],
-    }
-
-
-ORDERS_CUSTOMERS = join(ORDERS, CUSTOMERS, "`orders`.`cust_id` = `customers`.`cust_id`")
 ORDERS_JOINED = f"{ORDERS} o JOIN {CUSTOMERS} c ON o.cust_id = c.cust_id"
 
 
@@ -140,47 +41,6 @@ def example(question: str, sql: str, **params: tuple[str, str]) -> dict[str, Any
     return out
 
 
-def make_space(
-    *tables: dict[str, Any],
-    joins: list[dict[str, Any]] | None = None,
-    examples: list[dict[str, Any]] | None = None,
-    measures: list[dict[str, Any]] | None = None,
-    filters: list[dict[str, Any]] | None = None,
-    expressions: list[dict[str, Any]] | None = None,
-    text: str | None = None,
-) -> SerializedSpace:
-    """A v2 space; with no tables given, the three shop tables with no configuration (a "bare" space)."""
-    tables = tables or (table(CUSTOMERS), table(ORDERS), table(REGIONS))
-    instructions: dict[str, Any] = {}
-    if joins:
-        instructions["join_specs"] = joins
-    if examples:
-        instructions["example_question_sqls"] = examples
-    if text:
-        instructions["text_instructions"] = [{"id": stable_id("text"), "content": text.splitlines(keepends=True)}]
-    snippets = {k: v for k, v in (("measures", measures), ("filters", filters), ("expressions", expressions)) if v}
-    if snippets:
-        instructions["sql_snippets"] = snippets
-    doc: dict[str, Any] = {"version": 2, "data_sources": {"tables": sorted(tables, key=lambda t: t["identifier"])}}
-    if instructions:
-        doc["instructions"] = instructions
-    return parse_space(doc)
-
-
-def with_orders(*columns: dict[str, Any], description: str | None = None, **kw: Any) -> SerializedSpace:
-    """The bare shop space, with config on the orders table."""
-    return make_space(table(CUSTOMERS), table(ORDERS, *columns, description=description), table(REGIONS), **kw)
-
-
-def passes(warehouse: DuckDBWarehouse, space: SerializedSpace, question: str, expected_sql: str) -> bool:
-    """Whether the offline Genie's answer to `question` gives the expected result (its SQL is read-only)."""
-    answer = OfflineGenie(space, warehouse).ask(question)
-    assert answer.status is AnswerStatus.COMPLETED
-    if answer.sql is not None:
-        ensure_read_only(answer.sql)
-    return compare_sql(warehouse, expected_sql, answer.sql).verdict.value == "pass"
-
-
 def assert_feature(
     warehouse: DuckDBWarehouse, without: SerializedSpace, with_: SerializedSpace, question: str, expected: str
 ) -> None:
@@ -189,34 +49,34 @@ def assert_feature(
 
 
 # ---------------------------------------------------------------------------------------------- features
-def test_synonym_maps_business_word_to_column(shop: DuckDBWarehouse) -> None:
+def test_synonym_maps_business_word_to_column(genie_shop: DuckDBWarehouse) -> None:
     assert_feature(
-        shop, make_space(), with_orders(col("amount_net", synonyms=["revenue"])),
+        genie_shop, make_space(), with_orders(col("amount_net", synonyms=["revenue"])),
         "What is the total revenue?", f"SELECT SUM(amount_net) FROM {ORDERS}",
     )
 
 
-def test_column_description_words_pick_the_column(shop: DuckDBWarehouse) -> None:
+def test_column_description_words_pick_the_column(genie_shop: DuckDBWarehouse) -> None:
     assert_feature(
-        shop, make_space(), with_orders(col("amount_net", description="Net revenue of the order in USD.")),
+        genie_shop, make_space(), with_orders(col("amount_net", description="Net revenue of the order in USD.")),
         "What is the total revenue?", f"SELECT SUM(amount_net) FROM {ORDERS}",
     )
 
 
-def test_table_description_words_pick_the_table(shop: DuckDBWarehouse) -> None:
+def test_table_description_words_pick_the_table(genie_shop: DuckDBWarehouse) -> None:
     assert_feature(
-        shop, make_space(), with_orders(description="Purchases in the web shop, one row per purchase."),
+        genie_shop, make_space(), with_orders(description="Purchases in the web shop, one row per purchase."),
         "How many purchases are there?", f"SELECT COUNT(*) FROM {ORDERS}",
     )
 
 
-def test_join_spec_relates_tables(shop: DuckDBWarehouse) -> None:
+def test_join_spec_relates_tables(genie_shop: DuckDBWarehouse) -> None:
     revenue = col("amount_net", synonyms=["revenue"])
     expected = f"SELECT c.city, SUM(o.amount_net) FROM {ORDERS_JOINED} GROUP BY c.city"
     question = "What is the total revenue by city?"
-    answer = OfflineGenie(with_orders(revenue), shop).ask(question)
+    answer = OfflineGenie(with_orders(revenue), genie_shop).ask(question)
     assert answer.sql is None and "could not relate" in answer.text
-    assert_feature(shop, with_orders(revenue), with_orders(revenue, joins=[ORDERS_CUSTOMERS]), question, expected)
+    assert_feature(genie_shop, with_orders(revenue), with_orders(revenue, joins=[ORDERS_CUSTOMERS]), question, expected)
 
 
 REPEAT_BUYERS = (
@@ -225,135 +85,137 @@ REPEAT_BUYERS = (
 )
 
 
-def test_example_sql_binds_parameter_from_the_question(shop: DuckDBWarehouse) -> None:
+def test_example_sql_binds_parameter_from_the_question(genie_shop: DuckDBWarehouse) -> None:
     ex = example("How many repeat buyers were there in 2023?", REPEAT_BUYERS.format(year=":yr"), yr=("NUMERIC", "2023"))
     question = "How many repeat buyers were there in 2024?"
-    assert_feature(shop, make_space(), make_space(examples=[ex]), question, REPEAT_BUYERS.format(year=2024))
-    answer = OfflineGenie(make_space(examples=[ex]), shop).ask(question)
+    assert_feature(genie_shop, make_space(), make_space(examples=[ex]), question, REPEAT_BUYERS.format(year=2024))
+    answer = OfflineGenie(make_space(examples=[ex]), genie_shop).ask(question)
     assert answer.meta["source"] == "example" and "2024" in answer.sql and ":yr" not in answer.sql
 
 
-def test_example_sql_parameter_default_and_type_binding(shop: DuckDBWarehouse) -> None:
+def test_example_sql_parameter_default_and_type_binding(genie_shop: DuckDBWarehouse) -> None:
     question = "How many repeat buyers were there in the chosen year?"
     space = make_space(examples=[example(question, REPEAT_BUYERS.format(year=":yr"), yr=("NUMERIC", "2023"))])
-    assert passes(shop, space, question, REPEAT_BUYERS.format(year=2023))  # the default value
-    assert passes(shop, space, question.replace("year?", "year 2024?"), REPEAT_BUYERS.format(year=2024))  # by type
-    assert not passes(shop, make_space(), question, REPEAT_BUYERS.format(year=2023))
+    assert passes(genie_shop, space, question, REPEAT_BUYERS.format(year=2023))  # the default value
+    assert passes(genie_shop, space, question.replace("year?", "year 2024?"),
+                  REPEAT_BUYERS.format(year=2024))  # by type
+    assert not passes(genie_shop, make_space(), question, REPEAT_BUYERS.format(year=2023))
 
 
-def test_example_sql_swaps_a_differing_literal(shop: DuckDBWarehouse) -> None:
+def test_example_sql_swaps_a_differing_literal(genie_shop: DuckDBWarehouse) -> None:
     sql = (
         "SELECT c.cust_nm FROM shop.sales.customers c JOIN shop.sales.orders o ON o.cust_id = c.cust_id "
         "GROUP BY c.cust_nm HAVING COUNT(*) > {n}"
     )
     ex = example("Which customers placed more than 3 orders?", sql.format(n=3))
     question = "Which customers placed more than 7 orders?"
-    assert_feature(shop, make_space(), make_space(examples=[ex]), question, sql.format(n=7))
+    assert_feature(genie_shop, make_space(), make_space(examples=[ex]), question, sql.format(n=7))
 
 
-def test_example_is_not_reused_for_a_different_question(shop: DuckDBWarehouse) -> None:
+def test_example_is_not_reused_for_a_different_question(genie_shop: DuckDBWarehouse) -> None:
     ex = example("How many repeat buyers were there in 2023?", REPEAT_BUYERS.format(year=":yr"), yr=("NUMERIC", "2023"))
-    answer = OfflineGenie(make_space(table(ORDERS), examples=[ex]), shop).ask("How many orders were there in 2023?")
+    answer = OfflineGenie(make_space(table(ORDERS), examples=[ex]), genie_shop).ask(
+        "How many orders were there in 2023?")
     assert answer.meta.get("source") == "generated"
 
 
-def test_measure_snippet(shop: DuckDBWarehouse) -> None:
+def test_measure_snippet(genie_shop: DuckDBWarehouse) -> None:
     measure = snippet("SUM(orders.amount_net - orders.disc)", "Net revenue", "net sales", alias="net_revenue")
     expected = f"SELECT SUM(amount_net - disc) FROM {ORDERS}"
-    assert_feature(shop, make_space(), make_space(measures=[measure]), "What is the net revenue?", expected)
+    assert_feature(genie_shop, make_space(), make_space(measures=[measure]), "What is the net revenue?", expected)
 
 
-def test_filter_snippet(shop: DuckDBWarehouse) -> None:
+def test_filter_snippet(genie_shop: DuckDBWarehouse) -> None:
     cancelled = snippet("orders.stat = 'CNL'", "Cancelled orders", "cancelled")
     assert_feature(
-        shop, make_space(), make_space(filters=[cancelled]),
+        genie_shop, make_space(), make_space(filters=[cancelled]),
         "How many cancelled orders are there?", f"SELECT COUNT(*) FROM {ORDERS} WHERE stat = 'CNL'",
     )
 
 
-def test_expression_snippet(shop: DuckDBWarehouse) -> None:
+def test_expression_snippet(genie_shop: DuckDBWarehouse) -> None:
     size = snippet("CASE WHEN orders.amount_net >= 200 THEN 'large' ELSE 'small' END", "Order size", alias="order_size")
     expected = (
         f"SELECT CASE WHEN amount_net >= 200 THEN 'large' ELSE 'small' END AS s, COUNT(*) FROM {ORDERS} "
         "GROUP BY CASE WHEN amount_net >= 200 THEN 'large' ELSE 'small' END"
     )
     question = "How many orders are there by order size?"
-    assert_feature(shop, make_space(), make_space(expressions=[size]), question, expected)
+    assert_feature(genie_shop, make_space(), make_space(expressions=[size]), question, expected)
 
 
-def test_text_instruction_filter_definition(shop: DuckDBWarehouse) -> None:
+def test_text_instruction_filter_definition(genie_shop: DuckDBWarehouse) -> None:
     text = "This space answers questions about the web shop.\n- A big order means orders.amount_net > 300\n"
     assert_feature(
-        shop, make_space(), make_space(text=text),
+        genie_shop, make_space(), make_space(text=text),
         "How many big orders are there?", f"SELECT COUNT(*) FROM {ORDERS} WHERE amount_net > 300",
     )
 
 
-def test_text_instruction_measure_definition(shop: DuckDBWarehouse) -> None:
+def test_text_instruction_measure_definition(genie_shop: DuckDBWarehouse) -> None:
     text = "Use the orders table for money questions.\nnet revenue = SUM(orders.amount_net - orders.disc)\n"
     expected = f"SELECT SUM(amount_net - disc) FROM {ORDERS}"
-    assert_feature(shop, make_space(), make_space(text=text), "What is the net revenue?", expected)
+    assert_feature(genie_shop, make_space(), make_space(text=text), "What is the net revenue?", expected)
 
 
-def test_entity_matching_places_a_stored_value(shop: DuckDBWarehouse) -> None:
+def test_entity_matching_places_a_stored_value(genie_shop: DuckDBWarehouse) -> None:
     expected = f"SELECT COUNT(*) FROM {CUSTOMERS} WHERE city = 'SEOUL'"
     with_entity = make_space(table(CUSTOMERS, col("city", entity=True)), table(ORDERS))
-    assert_feature(shop, make_space(), with_entity, "How many customers live in Seoul?", expected)
+    assert_feature(genie_shop, make_space(), with_entity, "How many customers live in Seoul?", expected)
     # format assistance alone shows Genie a few sample values, not a dictionary it can look values up in
     format_only = make_space(table(CUSTOMERS, col("city", enable_format_assistance=True)), table(ORDERS))
-    assert not passes(shop, format_only, "How many customers live in Seoul?", expected)
-    answer = OfflineGenie(with_entity, shop).ask("How many customers live in Seoul?")
+    assert not passes(genie_shop, format_only, "How many customers live in Seoul?", expected)
+    answer = OfflineGenie(with_entity, genie_shop).ask("How many customers live in Seoul?")
     assert "'SEOUL'" in answer.sql
 
 
-def test_exclude_removes_a_decoy_column(shop: DuckDBWarehouse) -> None:
+def test_exclude_removes_a_decoy_column(genie_shop: DuckDBWarehouse) -> None:
     assert_feature(
-        shop, make_space(), with_orders(col("amount_legacy", exclude=True)),
+        genie_shop, make_space(), with_orders(col("amount_legacy", exclude=True)),
         "What is the total amount?", f"SELECT SUM(amount_net) FROM {ORDERS}",
     )
 
 
-def test_synonym_beats_description_word(shop: DuckDBWarehouse) -> None:
+def test_synonym_beats_description_word(genie_shop: DuckDBWarehouse) -> None:
     legacy = col("amount_legacy", description="Old revenue figure, kept for audits.")
     space = with_orders(legacy, col("amount_net", synonyms=["revenue"]))
-    assert passes(shop, space, "What is the total revenue?", f"SELECT SUM(amount_net) FROM {ORDERS}")
+    assert passes(genie_shop, space, "What is the total revenue?", f"SELECT SUM(amount_net) FROM {ORDERS}")
 
 
-def test_table_named_in_question_breaks_column_ties(shop: DuckDBWarehouse) -> None:
+def test_table_named_in_question_breaks_column_ties(genie_shop: DuckDBWarehouse) -> None:
     # cust_id is in both tables; the question names customers, so the customers column is counted
     client = col("cust_id", synonyms=["client"])
     space = make_space(table(CUSTOMERS, client), table(ORDERS, client))
-    answer = OfflineGenie(space, shop).ask("How many distinct client values do customers have?")
+    answer = OfflineGenie(space, genie_shop).ask("How many distinct client values do customers have?")
     assert answer.sql is not None and "customers.cust_id" in answer.sql and "orders" not in answer.sql
 
 
-def test_excluded_column_is_invisible_to_questions_but_not_to_configured_sql(shop: DuckDBWarehouse) -> None:
+def test_excluded_column_is_invisible_to_questions_but_not_to_configured_sql(genie_shop: DuckDBWarehouse) -> None:
     hidden = col("amount_net", exclude=True)
     net = snippet("SUM(orders.amount_net - orders.disc)", "Net revenue", alias="net_revenue")
     key = col("cust_id", exclude=True)
     space = make_space(table(CUSTOMERS, key), table(ORDERS, hidden, key), joins=[ORDERS_CUSTOMERS], measures=[net])
-    answer = OfflineGenie(space, shop).ask("What is the total amount net?")
+    answer = OfflineGenie(space, genie_shop).ask("What is the total amount net?")
     assert answer.sql is None or "amount_net" not in answer.sql
     expected = f"SELECT c.city, SUM(o.amount_net - o.disc) FROM {ORDERS_JOINED} GROUP BY c.city"
-    assert passes(shop, space, "What is the net revenue by city?", expected)
+    assert passes(genie_shop, space, "What is the net revenue by city?", expected)
 
 
-def test_table_name_and_column_synonym_resolve_by_role(shop: DuckDBWarehouse) -> None:
+def test_table_name_and_column_synonym_resolve_by_role(genie_shop: DuckDBWarehouse) -> None:
     # "customer" names the customers table and is a synonym of cust_nm: counting means the table, grouping the name
     space = make_space(
         table(CUSTOMERS, col("cust_nm", synonyms=["customer"])), table(ORDERS, col("amount_net", synonyms=["revenue"])),
         joins=[ORDERS_CUSTOMERS],
     )
-    genie = OfflineGenie(space, shop)
+    genie = OfflineGenie(space, genie_shop)
     assert "COUNT(*)" in genie.ask("How many customers are there?").sql
     grouped = genie.ask("What is the revenue by customer?").sql
     assert "GROUP BY customers.cust_nm" in grouped
-    assert passes(shop, space, "What is the revenue by customer?",
+    assert passes(genie_shop, space, "What is the revenue by customer?",
                   f"SELECT c.cust_nm, SUM(o.amount_net) FROM {ORDERS_JOINED} GROUP BY c.cust_nm")
 
 
-def test_count_question_does_not_reuse_a_listing_example(shop: DuckDBWarehouse) -> None:
+def test_count_question_does_not_reuse_a_listing_example(genie_shop: DuckDBWarehouse) -> None:
     ex = example("Which customers are enterprise?", f"SELECT cust_nm FROM {CUSTOMERS} WHERE seg = 'ENT'")
-    genie = OfflineGenie(make_space(examples=[ex]), shop)
+    genie = OfflineGenie(make_space(examples=[ex]), genie_shop)
     assert genie.ask("Which customers are enterprise?").meta["source"] == "example"
     assert genie.ask("How many customers are enterprise?").meta["source"] != "example"

@@ -14,37 +14,40 @@ from genie_enhance.backends.local.offline_genie.text import stem as genie_stem
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.proposers.heuristic.data import DataProbe
 from genie_enhance.proposers.heuristic.terms import stem as proposer_stem
-from genie_enhance_tests.backends.local.offline_genie.test_offline_genie import (  # noqa: F401  (fixtures)
-    CUSTOMERS, ORDERS, ORDERS_CUSTOMERS, REGIONS, col, make_space, passes, shop, shop_file, table,
+from genie_enhance_tests.backends.local.offline_genie.space_builders import (
+    ORDERS_CUSTOMERS, col, make_space, passes, table,
 )
+from genie_enhance_tests.support.shops import CUSTOMERS, ORDERS, REGIONS
 
 J = f"{ORDERS} o JOIN {CUSTOMERS} c ON o.cust_id = c.cust_id"
 
 
-def test_a_table_word_before_its_column_is_that_column_not_a_second_grouping(shop: DuckDBWarehouse) -> None:
+def test_a_table_word_before_its_column_is_that_column_not_a_second_grouping(genie_shop: DuckDBWarehouse) -> None:
     # "customers" is also a synonym of the name column (a label synonym): "customer segment" must still group by
     # the segment alone
     space = make_space(table(CUSTOMERS, col("cust_nm", synonyms=["customers"]), col("seg", synonyms=["segment"])),
                        table(ORDERS), table(REGIONS))
     expected = f"SELECT seg, COUNT(*) FROM {CUSTOMERS} GROUP BY seg"
-    assert passes(shop, space, "How many customers are there in each customer segment?", expected)
-    assert passes(shop, space, "How many customers does each segment have?", expected)
+    assert passes(genie_shop, space, "How many customers are there in each customer segment?", expected)
+    assert passes(genie_shop, space, "How many customers does each segment have?", expected)
 
 
-def test_a_date_column_after_a_table_word_stays_a_clause(shop: DuckDBWarehouse) -> None:
+def test_a_date_column_after_a_table_word_stays_a_clause(genie_shop: DuckDBWarehouse) -> None:
     space = make_space(table(CUSTOMERS, col("signup_dt", synonyms=["signed up"])), table(ORDERS), table(REGIONS))
-    assert passes(shop, space, "How many customers signed up in 2024?",
+    assert passes(genie_shop, space, "How many customers signed up in 2024?",
                   f"SELECT COUNT(*) FROM {CUSTOMERS} WHERE YEAR(signup_dt) = 2024")
 
 
-def test_a_year_filters_the_measure_s_date_when_the_actor_table_is_only_the_subject(shop: DuckDBWarehouse) -> None:
+def test_a_year_filters_the_measure_s_date_when_the_actor_table_is_only_the_subject(
+    genie_shop: DuckDBWarehouse,
+) -> None:
     # "customers spend in 2024": what happened in 2024 is the spending (orders), not the customers' sign-up
     space = make_space(table(CUSTOMERS, col("signup_dt", synonyms=["signed up"])),
                        table(ORDERS, col("amount_net", synonyms=["spend"])), table(REGIONS), joins=[ORDERS_CUSTOMERS])
-    assert passes(shop, space, "How much did customers spend in 2024?",
+    assert passes(genie_shop, space, "How much did customers spend in 2024?",
                   f"SELECT SUM(amount_net) FROM {ORDERS} WHERE YEAR(ord_dt) = 2024")
     # a table named right before the time phrase still dates it
-    assert passes(shop, space, "How many customers signed up in 2023?",
+    assert passes(genie_shop, space, "How many customers signed up in 2023?",
                   f"SELECT COUNT(*) FROM {CUSTOMERS} WHERE YEAR(signup_dt) = 2023")
 
 

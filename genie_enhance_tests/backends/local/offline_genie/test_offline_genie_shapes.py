@@ -13,16 +13,15 @@ from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.core.protocols import AnswerStatus
 from genie_enhance.scoring.compare_sql import compare_sql
 from genie_enhance.sql import ensure_read_only
-from genie_enhance_tests.backends.local.offline_genie.test_offline_genie import (  # noqa: F401  (fixtures)
-    CUSTOMERS, ORDERS, ORDERS_CUSTOMERS, col, make_space, shop, shop_file, table,
-)
+from genie_enhance_tests.backends.local.offline_genie.space_builders import ORDERS_CUSTOMERS, col, make_space, table
+from genie_enhance_tests.support.shops import CUSTOMERS, ORDERS
 
 O, C = ORDERS, CUSTOMERS
 J = f"{O} o JOIN {C} c ON o.cust_id = c.cust_id"
 
 
 @pytest.fixture(scope="module")
-def genie(shop: DuckDBWarehouse) -> OfflineGenie:
+def genie(genie_shop: DuckDBWarehouse) -> OfflineGenie:
     space = make_space(
         table(C, col("cust_nm", synonyms=["customer name"]), col("city", entity=True),
               col("seg", synonyms=["segment"], entity=True), col("signup_dt", synonyms=["signed up", "signup date"])),
@@ -30,7 +29,7 @@ def genie(shop: DuckDBWarehouse) -> OfflineGenie:
               col("ord_dt", synonyms=["order date", "placed"]), col("stat", synonyms=["status"], entity=True)),
         joins=[ORDERS_CUSTOMERS],
     )
-    return OfflineGenie(space, shop)
+    return OfflineGenie(space, genie_shop)
 
 
 SHAPES = [
@@ -98,24 +97,24 @@ SHAPES = [
 
 
 @pytest.mark.parametrize(("question", "expected"), SHAPES, ids=[q for q, _ in SHAPES])
-def test_question_shape(genie: OfflineGenie, shop: DuckDBWarehouse, question: str, expected: str) -> None:
+def test_question_shape(genie: OfflineGenie, genie_shop: DuckDBWarehouse, question: str, expected: str) -> None:
     answer = genie.ask(question)
     assert answer.status is AnswerStatus.COMPLETED and answer.sql, answer.text
     ensure_read_only(answer.sql)
-    comparison = compare_sql(shop, expected, answer.sql)
+    comparison = compare_sql(genie_shop, expected, answer.sql)
     assert comparison.verdict.value == "pass", f"{answer.sql}\n{comparison.details}"
 
 
-def test_grouped_answers_list_group_columns_then_the_measure(genie: OfflineGenie, shop: DuckDBWarehouse) -> None:
-    rows = shop.execute(genie.ask("What is the total revenue by city?").sql).rows
+def test_grouped_answers_list_group_columns_then_the_measure(genie: OfflineGenie, genie_shop: DuckDBWarehouse) -> None:
+    rows = genie_shop.execute(genie.ask("What is the total revenue by city?").sql).rows
     assert rows and all(isinstance(r[0], str) and isinstance(r[1], float) for r in rows)
-    ranked = shop.execute(genie.ask("What are the top 3 customers by revenue?").sql).rows
+    ranked = genie_shop.execute(genie.ask("What are the top 3 customers by revenue?").sql).rows
     assert [r[0] for r in ranked] == ["Cy Park", "Di Choi", "Fay Han"]
     assert ranked == sorted(ranked, key=lambda r: -r[1])
 
 
-def test_time_grain_answers_are_ordered_by_time(genie: OfflineGenie, shop: DuckDBWarehouse) -> None:
-    rows = shop.execute(genie.ask("What is the monthly revenue?").sql).rows
+def test_time_grain_answers_are_ordered_by_time(genie: OfflineGenie, genie_shop: DuckDBWarehouse) -> None:
+    rows = genie_shop.execute(genie.ask("What is the monthly revenue?").sql).rows
     months = [r[0] for r in rows]
     assert len(months) == 24 and months == sorted(months)
 
