@@ -1,4 +1,6 @@
-"""Shared fixtures: paths to the real Genie exports kept in `fixtures/genie_spaces/`."""
+"""Fixtures every folder may use. Shared worlds are registered once, as plugins (pytest reads `pytest_plugins` only
+in this top-level conftest); a fixture used by one folder lives in that folder's conftest.py. Test modules never
+import a fixture by name."""
 
 from __future__ import annotations
 
@@ -6,8 +8,15 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
-SPACE_FIXTURES = sorted((FIXTURES / "genie_spaces").glob("*.json"))
+from genie_enhance_tests.support.paths import FIXTURES
+
+pytest_plugins = [
+    "genie_enhance_tests.support.demo_fixtures",  # demo_db, demo_warehouse (built once per session)
+    "genie_enhance_tests.support.emulator",  # emulator_files, make_emulator, emulator, sdk_client
+    "genie_enhance_tests.support.fixtures",  # scripted_llm, llm_client
+    "genie_enhance_tests.support.genie_shop",  # genie_shop, genie_shop_file
+    "genie_enhance_tests.support.loop_world",  # loop_campaign
+]
 
 
 @pytest.fixture
@@ -23,7 +32,3 @@ def _test_dagster_home(tmp_path_factory: pytest.TempPathFactory):
     patch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
     yield
     patch.undo()
-
-
-# One `dagster dev` shared by the dagster-dev smoke and UI modules (session scope works only when defined here).
-from genie_enhance_tests.support.dagster_dev import dagster_dev_session  # noqa: E402, F401

@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 
 from genie_enhance.defs.config import parse_config
+from genie_enhance_tests.support.paths import REPO
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = REPO / "README.md"
 
 
 def _yaml_example() -> str:

@@ -8,9 +8,8 @@ from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.proposers.heuristic.vocab import Target, build_vocabulary
 from genie_enhance.words import identifier_stems, split_identifier, stems, tokenize
-from genie_enhance_tests.test_offline_genie import (  # noqa: F401  (fixtures)
-    CUSTOMERS, ORDERS, REGIONS, make_space, shop, shop_file, snippet, table,
-)
+from genie_enhance_tests.backends.local.offline_genie.space_builders import make_space, snippet, table
+from genie_enhance_tests.support.shops import CUSTOMERS, ORDERS, REGIONS
 
 
 @pytest.mark.parametrize(("name", "words"), [
@@ -65,7 +64,7 @@ def test_tokens_carry_their_span_and_spelling() -> None:
     assert tokenize("in 2024")[1].is_year and not tokenize("1,999")[0].is_year
 
 
-def test_the_offline_genie_and_the_proposer_read_an_identifier_alike(shop: DuckDBWarehouse) -> None:
+def test_the_offline_genie_and_the_proposer_read_an_identifier_alike(genie_shop: DuckDBWarehouse) -> None:
     """A camelCase snippet alias is one phrase to both: the proposer's vocabulary indexes it as the words the
     offline Genie matches a question against (`NetUSDRevenue` → net usd revenue: an acronym before a word is
     where the two tokenizers used to disagree)."""
@@ -74,11 +73,11 @@ def test_the_offline_genie_and_the_proposer_read_an_identifier_alike(shop: DuckD
     phrase = stems("net USD revenue")
     assert phrase == identifier_stems("NetUSDRevenue") == ("net", "usd", "revenue")
 
-    vocabulary = build_vocabulary(space, shop.catalog())
+    vocabulary = build_vocabulary(space, genie_shop.catalog())
     assert vocabulary.lookup(phrase) == [Target("measure", name="NetUSDRevenue")]
 
     question = "What is the net USD revenue?"
-    answer = OfflineGenie(space, shop).ask(question)
+    answer = OfflineGenie(space, genie_shop).ask(question)
     assert answer.sql is not None and "amount_net - orders.disc" in answer.sql.lower()
-    bare = OfflineGenie(make_space(), shop).ask(question)  # without the snippet the phrase means nothing
+    bare = OfflineGenie(make_space(), genie_shop).ask(question)  # without the snippet the phrase means nothing
     assert bare.sql is None or "amount_net - orders.disc" not in bare.sql.lower()

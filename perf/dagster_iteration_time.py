@@ -6,7 +6,7 @@ materialized by the `enhancement_iteration` job through `execute_in_process` on 
 persistent instance (what `genie-enhance run` does). Both runs take the same decisions from the same history, which
 the script checks. The difference is Dagster's in-process overhead per iteration (plan, events, IO manager,
 instance writes). Under `dagster dev` each run additionally pays a fresh process and the run queue: see
-`genie_enhance_tests/test_dagster_dev_smoke.py`.
+`genie_enhance_tests/defs/test_dagster_dev_smoke.py`.
 
     .venv/bin/python perf/dagster_iteration_time.py --iterations 4 --json
 """

@@ -8,7 +8,7 @@ reset to its default in the child because a test runner started as a background 
 Python that starts with SIGINT ignored never raises KeyboardInterrupt. The server gets its own session, so every
 process it spawned can be found afterwards by session id, even one re-parented to init.
 
-Usage: tests take the session's shared server (`dagster_dev_session`, registered in conftest.py):
+Usage: tests take the session's shared server (`dagster_dev_session`, registered in defs/conftest.py):
     server = dagster_dev_session.get()          # started on first use, ready (code location loaded)
     run_id = server.launch_run("start_campaign", {"ops": {...}})
     server.wait_for_run(run_id, timeout_s=60)
@@ -27,12 +27,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 WORKSPACE = REPO / "workspace.yaml"
@@ -428,9 +427,9 @@ class DagsterProject:
 
 def make_dagster_project(root: Path, spaces: Mapping[str, Mapping[str, Any]]) -> DagsterProject:
     """`root/genie_enhance.yaml` (LLM off) with local spaces over a demo built into `root/demo`."""
-    # Imported here: conftest.py imports this module in every session, and these pull in the whole package.
+    # Imported here: defs/conftest.py imports this module, and these pull in the whole package.
     from genie_enhance.demo.build import build_demo
-    from genie_enhance_tests.dagster_world import write_config
+    from genie_enhance_tests.support.dagster_world import write_config
 
     demo = root / "demo"
     demo.mkdir(parents=True)
@@ -470,14 +469,3 @@ class SharedDagsterDev:
     def stop(self) -> list[str]:
         """Stop the server if one runs; what was not clean about it (see `stop_problems`)."""
         return stop_problems(self._server) if self._server is not None else []
-
-
-@pytest.fixture(scope="session")
-def dagster_dev_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedDagsterDev]:
-    """The session's shared `dagster dev` (registered in conftest.py so every module gets the same one); stopped
-    at the end of the session, which fails if the stop was not clean."""
-    project = make_dagster_project(tmp_path_factory.mktemp("dagster-dev"), SMOKE_SPACES)
-    shared = SharedDagsterDev(project, tmp_path_factory.mktemp("dagster-dev-logs"))
-    yield shared
-    problems = shared.stop()
-    assert problems == [], f"dagster dev did not stop cleanly: {problems}"

@@ -1,7 +1,6 @@
 """The Databricks API emulator as pytest fixtures, over a small DuckDB file and space built here.
 
-Import the fixtures into a test module:
-`from genie_enhance_tests.support.emulator import emulator, emulator_files, make_emulator, sdk_client  # noqa: F401`.
+The fixtures are registered once for every test (a plugin listed in the top conftest.py); a test only names them.
 
 `emulator` is a started in-process `Emulator` on a free port (fresh per test: its own etags, faults and request
 log); `sdk_client` is a real `databricks.sdk.WorkspaceClient` pointed at it with a short retry budget;

@@ -1,5 +1,4 @@
-"""Fixtures for the support servers. Import them into a test module: `from genie_enhance_tests.support.fixtures
-import llm_client, scripted_llm  # noqa: F401`."""
+"""Fixtures for the scripted LLM server, registered once for every test (a plugin listed in the top conftest.py)."""
 
 from __future__ import annotations
 
