@@ -9,12 +9,13 @@ import dagster as dg
 
 from genie_enhance.defs.partitions import ITERATIONS
 from genie_enhance.defs.resources import RuntimeProvider
-from genie_enhance.engine.launch import Started, split_partition, start_campaign
+from genie_enhance.engine.launch import Started, start_campaign
+from genie_enhance.engine.partition_keys import split_partition
 
 START_TAG = "genie_enhance/starts_campaign"  # value "1" on every run that started a campaign
 CAMPAIGN_TAG = "genie_enhance/campaign"
 SPACE_TAG = "genie_enhance/space"
-PREFIX_TAG = "genie_enhance/partition_prefix"  # `<space>-c<campaign>`: the campaign's partitions start with it
+PREFIX_TAG = "genie_enhance/partition_prefix"  # `<space>-<campaign part>`: its partitions are `<prefix>-i<NNNN>`
 ITERATION_TAG = "genie_enhance/iteration"
 ATTEMPT_TAG = "genie_enhance/attempt"
 DRIVER_TAG = "genie_enhance/driver"  # "sensor" or "cli"

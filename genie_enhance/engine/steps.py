@@ -14,6 +14,7 @@ from typing import Any
 from genie_enhance.benchmarks import Benchmark
 from genie_enhance.diagnosis import Diagnosis, diagnose_all
 from genie_enhance.engine.answered import INCONCLUSIVE, REASKED, answered_share, merge_reasked, service_failures
+from genie_enhance.engine.partition_keys import partition_key
 from genie_enhance.engine.policy import Action, Decision, ScoredIteration, decide
 from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.proposing import propose
@@ -38,12 +39,6 @@ def write_version(rt: Runtime, version_id: str, campaign_id: str | None = None,
         return live.space, live.etag
     restored = parse_space(data.decode("utf-8"), source=f"version {version_id}")
     return restored, rt.backend.store.update(restored, live.etag)
-
-
-def partition_key(space_key: str, campaign_id: str, iteration: int) -> str:
-    """`<space>-c<campaign>-i<NNNN>`, only `[a-z0-9-]` (Dagster dynamic partition keys)."""
-    raw = f"{space_key}-c{campaign_id.removeprefix('c')}-i{iteration:04d}".lower()
-    return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in raw)
 
 
 # ------------------------------------------------------------------------------------------------- snapshot
