@@ -21,6 +21,15 @@ ATTEMPT_TAG = "genie_enhance/attempt"
 DRIVER_TAG = "genie_enhance/driver"  # "sensor" or "cli"
 
 
+def restart_demo_space(genie: RuntimeProvider, space_key: str, *, supersede_running: bool = False) -> bool:
+    """Before a launchpad start: a demo space's file back to a fresh copy of the bare demo config, so the campaign
+    has something to improve after `make demo` tuned it. Never under a running campaign the start will refuse."""
+    running = genie.tracking().latest_campaign(space_key)
+    if running is not None and running.status == "running" and not supersede_running:
+        return False
+    return genie.restart_demo(space_key)
+
+
 def launch_campaign(instance: dg.DagsterInstance, run_id: str, genie: RuntimeProvider, space_key: str, *,
                     supersede_running: bool = False, **overrides: Any) -> Started:
     """Start a campaign for `space_key` (settings from the config, `overrides` winning) and announce it."""

@@ -1,0 +1,99 @@
+"""After `genie-enhance demo` (what `make demo` runs), Dagster on the same directory: the campaign sensor describes the
+CLI's campaign instead of "no campaign started yet", and a launchpad campaign starts from a fresh copy of the bare
+demo space, so the loop visibly applies fixes (it used to get the space the CLI demo had tuned: 1 iteration, 0
+fixes). In-process: the start job, the sensor called directly, each requested run executed (dagster_notes §4).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from typer.testing import CliRunner
+
+from genie_enhance.cli import app
+from genie_enhance.defs.local_run import open_instance
+from genie_enhance.defs.project import build_definitions
+from genie_enhance.defs.sensors import NO_START
+from genie_enhance.demo.space_configs import BARE_SPACE
+from genie_enhance.engine.partition_keys import partition_key
+from genie_enhance.tracking import TrackingStore
+from genie_enhance_tests.dagster_world import drive, metadata, start_campaign, tick
+
+
+@dataclass
+class AfterDemo:
+    root: Path
+    home: Path
+    summary: dict  # the CLI demo's --json summary
+
+    @property
+    def demo(self) -> Path:
+        return self.root / "out" / "demo"
+
+    @property
+    def store(self) -> TrackingStore:
+        return TrackingStore(self.demo / "tracking.duckdb")
+
+
+@pytest.fixture(scope="module")
+def after_demo(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("after-demo")
+    home = root / "dagster_home"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DAGSTER_HOME", str(home))
+        env.delenv("GENIE_ENHANCE_CONFIG", raising=False)
+        env.chdir(root)
+        result = CliRunner().invoke(app, ["demo", "--out", str(root / "out" / "demo"), "--json"])
+        assert result.exit_code == 0, result.output
+        yield AfterDemo(root, home, json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def _ui_campaign(after: AfterDemo, instance: dg.DagsterInstance, **config) -> tuple[str, list[dict]]:
+    """A launchpad start on the demo project (no genie_enhance.yaml), driven to its end; its evolution_metrics."""
+    defs = build_definitions(config_file=None, demo_base=after.root)
+    started = start_campaign(defs, instance, **config)
+    assert started.success
+    campaign_id = started.output_for_node("new_campaign")
+    driven = drive(defs, instance)
+    assert all(run.success for _, run, _ in driven.runs)
+    rows = [metadata(instance, "evolution_metrics", partition_key("demo", campaign_id, n))
+            for n in range(1, len(after.store.history(campaign_id)) + 1)]
+    return campaign_id, rows
+
+
+def test_the_sensor_describes_the_cli_demo_campaign(after_demo: AfterDemo):
+    cli_id, iterations = after_demo.summary["campaign"], after_demo.summary["iterations"]
+    record = after_demo.store.campaign(cli_id)
+    with open_instance(after_demo.home) as instance:
+        result = tick(instance)
+    assert isinstance(result, dg.SkipReason)
+    notes = result.skip_message.split("; ")
+    assert notes[0] == NO_START
+    assert notes[1] == (f"{cli_id} (demo, run by the CLI): finished ({record.stop_reason}) at "
+                        f"{partition_key('demo', cli_id, iterations)}")
+
+
+def test_a_launchpad_campaign_after_make_demo_starts_from_the_bare_space_and_applies_fixes(after_demo: AfterDemo):
+    cli_final = after_demo.summary["final"]["all"]
+    with open_instance(after_demo.home) as instance:
+        campaign_id, rows = _ui_campaign(after_demo, instance, max_iterations=2)
+        after = tick(instance)
+    assert rows[0]["score_all"] < cli_final  # scored the bare config, not the one the CLI demo tuned
+    assert sum(row["fixes_applied"] for row in rows) >= 1
+    assert rows[-1]["score_all"] > rows[0]["score_all"]
+    record = after_demo.store.campaign(campaign_id)
+    notes = after.skip_message.split("; ")
+    assert f"{campaign_id}: finished ({record.stop_reason}) at {partition_key('demo', campaign_id, len(rows))}" in notes
+    assert any(note.startswith(f"{after_demo.summary['campaign']} (demo, run by the CLI)") for note in notes)
+
+
+def test_fresh_demo_space_false_continues_from_the_file_as_it_is(after_demo: AfterDemo):
+    space = after_demo.demo / "space.json"
+    assert space.read_bytes() != (after_demo.demo / BARE_SPACE).read_bytes()  # the last campaign tuned it
+    with open_instance(after_demo.home) as instance:
+        _, rows = _ui_campaign(after_demo, instance, max_iterations=2, fresh_demo_space=False)
+    assert rows[0]["score_all"] > 0.5 and rows[0]["fixes_applied"] < 45
