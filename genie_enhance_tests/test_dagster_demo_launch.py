@@ -1,7 +1,8 @@
 """After `genie-enhance demo` (what `make demo` runs), Dagster on the same directory: the campaign sensor describes the
 CLI's campaign instead of "no campaign started yet", and a launchpad campaign starts from a fresh copy of the bare
 demo space, so the loop visibly applies fixes (it used to get the space the CLI demo had tuned: 1 iteration, 0
-fixes). In-process: the start job, the sensor called directly, each requested run executed (dagster_notes §4).
+fixes); and each campaign's trajectory is an asset of its own. In-process: the start job, the sensor called
+directly, each requested run executed (dagster_notes §4).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from genie_enhance.cli import app
 from genie_enhance.defs.local_run import open_instance
+from genie_enhance.defs.metadata import campaign_asset_key
 from genie_enhance.defs.project import build_definitions
 from genie_enhance.defs.sensors import NO_START
 from genie_enhance.demo.space_configs import BARE_SPACE
@@ -97,3 +99,22 @@ def test_fresh_demo_space_false_continues_from_the_file_as_it_is(after_demo: Aft
     with open_instance(after_demo.home) as instance:
         _, rows = _ui_campaign(after_demo, instance, max_iterations=2, fresh_demo_space=False)
     assert rows[0]["score_all"] > 0.5 and rows[0]["fixes_applied"] < 45
+
+
+def test_each_campaign_plots_alone_ordered_by_iteration(after_demo: AfterDemo):
+    """`evolution_metrics` holds every campaign's iterations on one axis; `campaigns/<campaign>` holds one each."""
+    campaigns = after_demo.store.campaigns("demo")
+    assert len(campaigns) == 3  # the CLI demo and the two launchpad campaigns above
+    keys = {campaign_asset_key("demo", c.campaign_id) for c in campaigns}
+    assert len(keys) == len(campaigns)
+    with open_instance(after_demo.home) as instance:
+        for campaign in campaigns:
+            records = instance.fetch_materializations(campaign_asset_key("demo", campaign.campaign_id),
+                                                      limit=100).records
+            points = [{k: v.value for k, v in r.asset_materialization.metadata.items()} for r in reversed(records)]
+            history = after_demo.store.history(campaign.campaign_id)
+            assert [p["iteration"] for p in points] == [h.iteration for h in history] == list(
+                range(1, len(history) + 1))
+            assert {p["campaign"] for p in points} == {campaign.campaign_id}
+            assert [p["score_all"] for p in points] == pytest.approx([h.score_all for h in history])
+            assert [p["decision"] for p in points] == [h.decision for h in history]

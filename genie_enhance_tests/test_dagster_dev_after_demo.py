@@ -91,3 +91,6 @@ def test_a_ui_campaign_after_make_demo_applies_fixes(after_demo):
           f"{[round(m['metadata']['score_all'], 3) for m in metrics]} (CLI demo final {summary['final']['all']:.3f})")
     assert applied >= 1
     assert metrics[0]["metadata"]["score_all"] < summary["final"]["all"]  # the bare space, not the tuned one
+    trajectory = server.materializations(f"campaigns/{prefix}")  # the campaign's own asset: one line in its plots
+    assert [m["metadata"]["iteration"] for m in reversed(trajectory)] == list(range(1, len(metrics) + 1))
+    assert [m["metadata"]["score_all"] for m in reversed(trajectory)] == [m["metadata"]["score_all"] for m in metrics]
