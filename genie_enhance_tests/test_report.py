@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from genie_enhance.report.data import build_report_data
+from genie_enhance.report.render import fmt_pct, render_html, render_report
 from genie_enhance.tracking import IterationSummary, TrackingError, TrackingStore
-from genie_enhance.tracking.report import build_report_data
-from genie_enhance.tracking.report_render import fmt_pct, render_html, render_report
 from genie_enhance_tests.report_helpers import EVIL_QUESTION, FAILING, QUESTIONS, SCORES, SECRET, build_campaign
 from genie_enhance_tests.tracking_helpers import run_iteration, spec
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from genie_enhance.tracking.report_render import render_report
+from genie_enhance.report.render import render_report
 from genie_enhance_tests.report_helpers import CATEGORY, EVIL_QUESTION, FAILING, QUESTIONS, build_campaign
 from genie_enhance_tests.support.browser import browser_page, watch
 

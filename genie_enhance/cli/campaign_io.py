@@ -23,8 +23,8 @@ from genie_enhance.engine.summary import campaign_summary
 from genie_enhance.errors import ConfigError
 from genie_enhance.fileio import atomic_write
 from genie_enhance.llm import LLMSettings
+from genie_enhance.report.render import render_report
 from genie_enhance.space.validation import Problem
-from genie_enhance.tracking.report_render import render_report
 
 
 def fail(exc: BaseException) -> NoReturn:

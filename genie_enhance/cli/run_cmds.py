@@ -24,9 +24,9 @@ from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
 from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.versions import config_diff, rollback_to
 from genie_enhance.errors import GenieEnhanceError
+from genie_enhance.report.render import render_report
 from genie_enhance.space.io import load_space
 from genie_enhance.tracking import TrackingStore
-from genie_enhance.tracking.report_render import render_report
 
 BackendOpt = typer.Option("local", "--backend", help="local (DuckDB + offline Genie) or databricks")
 OutOpt = typer.Option(Path("out"), "--out", help="directory for tracking.duckdb, report.html, final_space.json")
