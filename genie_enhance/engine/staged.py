@@ -19,9 +19,9 @@ from genie_enhance.engine.iteration import (
     validate_step,
 )
 from genie_enhance.engine.lease import iteration_step
+from genie_enhance.engine.partition_keys import partition_key
 from genie_enhance.engine.policy import Action
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.partition_keys import partition_key
 
 
 def runtime_for(rt: Runtime, state: IterationState) -> Runtime:
