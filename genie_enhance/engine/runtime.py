@@ -13,6 +13,7 @@ from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, Field
 
+from genie_enhance.core.progress import ProgressCallback
 from genie_enhance.core.protocols import Genie, Warehouse
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, BenchmarkWarning, split_benchmarks
 from genie_enhance.engine.policy import Policy
@@ -107,7 +108,7 @@ class Runtime:
     benchmarks: list[Benchmark]
     proposers: list[Any] = field(default_factory=list)  # objects with the `Proposer` protocol
     llm: Any = None  # an `LLMClient` when an LLM is configured
-    progress: bool = False
+    progress: ProgressCallback | None = None  # told how scoring and propagation waits go (the CLI's bar)
     expected_cache: ExpectedCache = field(default_factory=ExpectedCache)
     _catalog: Catalog | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)

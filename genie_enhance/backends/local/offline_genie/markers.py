@@ -12,7 +12,8 @@ from genie_enhance.backends.local.offline_genie.keywords import (
     COMPARISONS, GRAIN_ADJECTIVES, GRAINS, GROUP_MARKERS, LEAST, MOST, RANK_WORDS, YEAR_PREPOSITIONS,
 )
 from genie_enhance.backends.local.offline_genie.mentions import Mention
-from genie_enhance.backends.local.offline_genie.text import MONTHS, Token
+from genie_enhance.backends.local.offline_genie.text import MONTHS
+from genie_enhance.words import Token
 
 NEGATIONS = {"not", "excluding", "except", "exclude", "without", "other", "non", "outside"}
 
