@@ -23,8 +23,12 @@ demo: install
 	$(BIN)/genie-enhance demo --out $(DEMO_OUT)
 	@echo "make demo: the report is $(CURDIR)/$(DEMO_OUT)/report.html (one self-contained HTML file, works offline)"
 
+DAGSTER_PORT ?= 3000
+DAGSTER_HOST ?= 127.0.0.1
+
 dev: install
-	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml
+	@echo "make dev: the Dagster UI is http://$(DAGSTER_HOST):$(DAGSTER_PORT) (DAGSTER_PORT=N make dev for another port)"
+	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml -h $(DAGSTER_HOST) -p $(DAGSTER_PORT)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

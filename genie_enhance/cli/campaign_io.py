@@ -23,9 +23,9 @@ from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
 from genie_enhance.engine.summary import campaign_summary
 from genie_enhance.errors import ConfigError
 from genie_enhance.fileio import atomic_write
+from genie_enhance.report.render import render_report
 from genie_enhance.space.io import canonical_bytes
 from genie_enhance.space.validation import Problem
-from genie_enhance.tracking.report_render import render_report
 
 
 def fail(exc: BaseException) -> NoReturn:

@@ -25,9 +25,9 @@ from genie_enhance.engine.runtime import BackendName, CampaignSettings, Runtime,
 from genie_enhance.engine.versions import config_diff, rollback_to
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.llm.mode import LLMMode, llm_enabled
+from genie_enhance.report.render import render_report
 from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingStore
-from genie_enhance.tracking.report_render import render_report
 
 BackendOpt = typer.Option(BackendName.local, "--backend", case_sensitive=False,
                           help="local (DuckDB + offline Genie) or databricks")

@@ -103,10 +103,14 @@ def lessons_learned(context: dg.AssetExecutionContext, genie: Provider) -> dg.Ma
 
 @dg.asset(partitions_def=iterations, group_name=LOOP, kinds={"python"}, deps=[lessons_learned])
 def evolution_metrics(context: dg.AssetExecutionContext, genie: Provider, applied_config: IterationState):
-    """The iteration's summary row and decision (what the campaign sensor reads to go on or stop)."""
+    """The iteration's summary row and decision (what the campaign sensor reads to go on or stop). A live iteration
+    also adds its row to its campaign's own asset (`campaigns/<campaign>`), whose plots show that campaign alone."""
     rt = _step_runtime(genie, applied_config)
     state = asset_steps.complete(rt, applied_config)
-    return dg.MaterializeResult(value=state, metadata=md.evolution_metrics(state, rt.settings.space_key))
+    metrics = md.evolution_metrics(state, rt.settings.space_key)
+    if not state.historical:
+        context.log_event(md.campaign_point(rt.settings.space_key, state.campaign_id, metrics))
+    return dg.MaterializeResult(value=state, metadata=metrics)
 
 
 LOOP_ASSETS = [space_config, benchmark_results, proposed_fixes, validated_config, applied_config, lessons_learned,

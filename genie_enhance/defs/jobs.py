@@ -3,9 +3,10 @@
 from typing import Optional
 
 import dagster as dg
+from pydantic import Field
 
 from genie_enhance.defs.assets import LOOP
-from genie_enhance.defs.launch import launch_campaign
+from genie_enhance.defs.launch import launch_campaign, restart_demo_space
 from genie_enhance.defs.resources import RuntimeProvider
 from genie_enhance.errors import ConfigError
 
@@ -34,6 +35,9 @@ class StartCampaignConfig(dg.Config):
     holdout: Optional[float] = None
     seed: Optional[int] = None
     supersede_running: bool = False  # mark a still-running campaign of the space failed and start over
+    fresh_demo_space: bool = Field(True, description=(
+        "Demo spaces only: start from a fresh copy of the bare demo config (space_bare.json), not from the space "
+        "file as an earlier campaign (e.g. `make demo`) left it; false continues from the file as it is."))
 
 
 @dg.op(name="new_campaign", description="Record a new campaign and add its first iteration partition; the "
@@ -44,15 +48,18 @@ def new_campaign(context: dg.OpExecutionContext, config: StartCampaignConfig,
     space = config.space or (spaces[0] if len(spaces) == 1 else None)
     if space is None:
         raise ConfigError(f"start_campaign: config `space` is required (configured: {', '.join(spaces)})")
+    fresh = config.fresh_demo_space and restart_demo_space(genie, space, supersede_running=config.supersede_running)
     started = launch_campaign(
         context.instance, context.run.run_id, genie, space, supersede_running=config.supersede_running,
         target=config.target, max_iterations=config.max_iterations, holdout=config.holdout, seed=config.seed,
     )
     superseded = f" (superseded {started.superseded})" if started.superseded else ""
-    context.log.info(f"campaign {started.campaign_id} started for space {space}: first partition "
+    fresh_note = " from a fresh copy of the bare demo config" if fresh else ""
+    context.log.info(f"campaign {started.campaign_id} started for space {space}{fresh_note}: first partition "
                      f"{started.first_partition}{superseded}")
     return dg.Output(started.campaign_id, metadata={"campaign": started.campaign_id, "space": space,
-                                                    "first_partition": started.first_partition})
+                                                    "first_partition": started.first_partition,
+                                                    "fresh_demo_space": fresh})
 
 
 @dg.job(name=START_JOB, description="Start a campaign from the launchpad (space, target, max_iterations, holdout, "

@@ -9,15 +9,25 @@ import dagster as dg
 
 from genie_enhance.defs.partitions import ITERATIONS
 from genie_enhance.defs.resources import RuntimeProvider
-from genie_enhance.engine.launch import Started, split_partition, start_campaign
+from genie_enhance.engine.launch import Started, start_campaign
+from genie_enhance.engine.partition_keys import split_partition
 
 START_TAG = "genie_enhance/starts_campaign"  # value "1" on every run that started a campaign
 CAMPAIGN_TAG = "genie_enhance/campaign"
 SPACE_TAG = "genie_enhance/space"
-PREFIX_TAG = "genie_enhance/partition_prefix"  # `<space>-c<campaign>`: the campaign's partitions start with it
+PREFIX_TAG = "genie_enhance/partition_prefix"  # `<space>-<campaign part>`: its partitions are `<prefix>-i<NNNN>`
 ITERATION_TAG = "genie_enhance/iteration"
 ATTEMPT_TAG = "genie_enhance/attempt"
 DRIVER_TAG = "genie_enhance/driver"  # "sensor" or "cli"
+
+
+def restart_demo_space(genie: RuntimeProvider, space_key: str, *, supersede_running: bool = False) -> bool:
+    """Before a launchpad start: a demo space's file back to a fresh copy of the bare demo config, so the campaign
+    has something to improve after `make demo` tuned it. Never under a running campaign the start will refuse."""
+    running = genie.tracking().latest_campaign(space_key)
+    if running is not None and running.status == "running" and not supersede_running:
+        return False
+    return genie.restart_demo(space_key)
 
 
 def launch_campaign(instance: dg.DagsterInstance, run_id: str, genie: RuntimeProvider, space_key: str, *,

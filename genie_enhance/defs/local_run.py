@@ -30,8 +30,8 @@ from genie_enhance.defs.resources import FixedRuntime, LLMResource
 from genie_enhance.engine.campaign import run_campaign
 from genie_enhance.engine.iteration.state import IterationOutcome
 from genie_enhance.engine.lease import DriverLease, guarded
+from genie_enhance.engine.partition_keys import partition_key
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.iteration.snapshot import partition_key
 
 DEFAULT_HOME = Path("dagster_home")
 INSTANCE_YAML = """telemetry:

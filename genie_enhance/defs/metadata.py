@@ -12,9 +12,11 @@ import dagster as dg
 
 from genie_enhance.benchmarks import BenchmarkSplit, BenchmarkWarning
 from genie_enhance.engine.iteration.state import IterationState, iteration_summary
+from genie_enhance.engine.partition_keys import campaign_prefix
 from genie_enhance.scoring.verdicts import Verdict
 
 MAX_ROWS = 50
+CAMPAIGNS = "campaigns"  # asset key prefix of the per-campaign trajectories
 
 
 def _cell(value: Any, width: int = 120) -> str:
@@ -195,3 +197,18 @@ def evolution_metrics(state: IterationState, space_key: str) -> dict[str, Any]:
         "cost_usd": dg.MetadataValue.float(round(cost, 6)),
         "wall_s": dg.MetadataValue.float(round(wall, 3)),
     }
+
+
+def campaign_asset_key(space_key: str, campaign_id: str) -> dg.AssetKey:
+    """`campaigns/<space>-<campaign part>`: one asset per campaign, so its Plots tab shows that campaign alone."""
+    return dg.AssetKey([CAMPAIGNS, campaign_prefix(space_key, campaign_id)])
+
+
+def campaign_point(space_key: str, campaign_id: str, metrics: dict[str, Any]) -> dg.AssetMaterialization:
+    """One iteration on its campaign's trajectory. Why a separate asset: `evolution_metrics` is partitioned by
+    iteration across every campaign, and the UI plots a partitioned asset over all its partitions (or all its
+    events) on one axis, so campaigns run into each other; an unpartitioned asset per campaign plots one line."""
+    point = {label: value for label, value in metrics.items() if label != "historical"}
+    return dg.AssetMaterialization(
+        asset_key=campaign_asset_key(space_key, campaign_id), metadata=point,
+        description=f"campaign {campaign_id}, iteration {metrics['iteration'].value}: its evolution_metrics row")

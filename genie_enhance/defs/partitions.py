@@ -9,7 +9,8 @@ import dagster as dg
 
 ITERATIONS = "iterations"
 
-# `<space>-c<campaign>-i<NNNN>` (only [a-z0-9-]); added by the start path and the campaign sensor.
+# `<space>-<yyyymmdd>-<hhmmss>-<short id>-i<NNNN>` (`engine.partition_keys`); added by the start path and the
+# campaign sensor.
 iterations = dg.DynamicPartitionsDefinition(name=ITERATIONS)
 
 

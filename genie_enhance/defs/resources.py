@@ -22,6 +22,7 @@ from genie_enhance.demo.build import build_demo
 from genie_enhance.demo.space_configs import BARE_SPACE
 from genie_enhance.engine.build import SpaceLocation, open_runtime
 from genie_enhance.engine.runtime import CampaignSettings, Runtime
+from genie_enhance.fileio import atomic_write
 from genie_enhance.llm import LLMSettings
 from genie_enhance.llm.config import ModelSpec, spec_for
 from genie_enhance.tracking import CampaignRecord, TrackingStore
@@ -39,6 +40,8 @@ class RuntimeProvider(Protocol):
     def campaign_runtime(self, campaign_id: str) -> Runtime: ...
 
     def space_keys(self) -> list[str]: ...
+
+    def restart_demo(self, space_key: str) -> bool: ...
 
 
 def recorded_settings(campaign: CampaignRecord) -> CampaignSettings:
@@ -94,6 +97,16 @@ def space_location(space: SpaceConfig, settings: CampaignSettings) -> SpaceLocat
     return space.location(genie_max_per_minute=settings.rate_per_minute)
 
 
+def restart_demo(space: SpaceConfig) -> bool:
+    """A demo space's file put back to a fresh copy of the bare demo config (whatever a campaign, e.g. `make
+    demo`, tuned it to), so a new campaign has the bare config to improve. False for any other space."""
+    if not space.demo:
+        return False
+    ensure_demo(space)
+    atomic_write(space.space, (space.warehouse.parent / BARE_SPACE).read_text(encoding="utf-8"))
+    return True
+
+
 class SpacesResource(dg.ConfigurableResource):
     """Runtimes for the spaces of genie_enhance.yaml (`config_file`; empty: the offline demo under `demo_base`).
 
@@ -122,6 +135,9 @@ class SpacesResource(dg.ConfigurableResource):
 
     def space_keys(self) -> list[str]:
         return list(self.project().spaces)
+
+    def restart_demo(self, space_key: str) -> bool:
+        return restart_demo(self.project().space(space_key))
 
     def campaign_runtime(self, campaign_id: str) -> Runtime:
         if campaign_id not in self._settings:
@@ -160,6 +176,9 @@ class FixedRuntime:
 
     def space_keys(self) -> list[str]:
         return [self.rt.settings.space_key]
+
+    def restart_demo(self, space_key: str) -> bool:
+        return False  # the CLI's runtime serves the files its flags named (`demo` copies the bare space itself)
 
     def settings(self, space_key: str, **overrides: Any) -> CampaignSettings:
         return self.rt.settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})

@@ -2,8 +2,10 @@
 
 It reads only the Dagster instance — runs tagged as campaign starts, the `iterations` partitions, runs of the
 iteration job, and the latest `evolution_metrics` materialization of a campaign's newest partition — and never
-the tracking store or an LLM (it runs in the daemon, under a gRPC timeout). The decision itself was taken inside
-the run by the engine's policy and recorded as metadata (`decision`, `stop_reason`); the sensor only follows it.
+the tracking store or an LLM (it runs in the daemon, under a gRPC timeout). Campaigns the CLI ran through the same
+job (runs tagged `driver=cli`) are not driven here but described in the skip reason, so it never says "no
+campaign" while the UI shows the CLI's iterations. The decision itself was taken inside the run by the engine's
+policy and recorded as metadata (`decision`, `stop_reason`); the sensor only follows it.
 
 Per campaign, its newest partition is in one of these states:
 - materialized with decision `stop` → finished (nothing to do);
@@ -30,12 +32,15 @@ from genie_enhance.defs.launch import (
     START_TAG,
 )
 from genie_enhance.defs.partitions import ITERATIONS, iterations
-from genie_enhance.engine.launch import next_partition, split_partition
+from genie_enhance.engine.partition_keys import next_partition, split_partition
 
 SENSOR_NAME = "campaign_sensor"
 MIN_INTERVAL_S = 5
 MAX_RETRIES = 2
 RECENT_STARTS = 50  # campaigns looked at per tick (newest starts first)
+CLI_SHOWN = 3  # CLI campaigns described in the skip reason (newest first)
+PARTITION_TAG = "dagster/partition"
+NO_START = "no campaign started from Dagster yet (launch the start_campaign job)"
 METRICS = dg.AssetKey("evolution_metrics")
 IN_FLIGHT = {dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
              dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING, dg.DagsterRunStatus.MANAGED}
@@ -68,9 +73,24 @@ def started_campaigns(instance: dg.DagsterInstance) -> list[Campaign]:
     return list(found.values())
 
 
+def cli_campaigns(instance: dg.DagsterInstance, started: list[Campaign]) -> list[Campaign]:
+    """Campaigns the CLI ran through the iteration job (`genie-enhance run`/`demo`), newest first, at most
+    CLI_SHOWN: the sensor does not drive them, but says they exist and where they stand."""
+    records = instance.get_run_records(dg.RunsFilter(job_name=ITERATION_JOB, tags={DRIVER_TAG: "cli"}),
+                                       limit=RECENT_STARTS)
+    known = {campaign.campaign_id for campaign in started}
+    found: dict[str, Campaign] = {}
+    for record in records:
+        tags = record.dagster_run.tags
+        campaign_id, key = tags.get(CAMPAIGN_TAG), tags.get(PARTITION_TAG)
+        if campaign_id and key and campaign_id not in known and campaign_id not in found:
+            found[campaign_id] = Campaign(campaign_id, tags.get(SPACE_TAG, ""), split_partition(key)[0])
+    return list(found.values())[:CLI_SHOWN]
+
+
 def newest_partition(campaign: Campaign, keys: list[str]) -> str | None:
     """The campaign's partition with the highest iteration number."""
-    mine = [key for key in keys if key.startswith(campaign.prefix + "-i")]
+    mine = [key for key in keys if split_partition(key)[0] == campaign.prefix]
     return max(mine, key=lambda key: split_partition(key)[1]) if mine else None
 
 
@@ -126,12 +146,29 @@ def advance(instance: dg.DagsterInstance, campaign: Campaign, keys: list[str], t
     tick.requests.append(run_request(campaign, key, failed))
 
 
+def describe_cli(instance: dg.DagsterInstance, campaign: Campaign, keys: list[str]) -> str:
+    """Where a CLI campaign stands, from its newest partition's latest decision."""
+    key = newest_partition(campaign, keys)
+    decided = latest_decision(instance, key) if key else None
+    where = f"{campaign.campaign_id} ({campaign.space_key}, run by the CLI)"
+    if decided is None:
+        return f"{where}: {key or 'no partition'} has no evolution_metrics (the CLI run stopped before it)"
+    decision, stop_reason = decided
+    if decision == "stop":
+        return f"{where}: finished ({stop_reason or 'stopped'}) at {key}"
+    return f"{where}: last iteration {key} decided {decision} (the CLI drives it: resume with `genie-enhance run`)"
+
+
 def evaluate(instance: dg.DagsterInstance, log: dg.DagsterLogManager | None = None) -> Tick:
-    """What every started campaign needs now."""
+    """What every started campaign needs now, and where the CLI's campaigns stand."""
     tick = Tick()
     keys = instance.get_dynamic_partitions(ITERATIONS)
-    for campaign in started_campaigns(instance):
+    started = started_campaigns(instance)
+    if not started:
+        tick.notes.append(NO_START)
+    for campaign in started:
         advance(instance, campaign, keys, tick, log)
+    tick.notes += [describe_cli(instance, campaign, keys) for campaign in cli_campaigns(instance, started)]
     return tick
 
 
@@ -142,7 +179,7 @@ def evaluate(instance: dg.DagsterInstance, log: dg.DagsterLogManager | None = No
 def campaign_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     tick = evaluate(context.instance, context.log)
     if not tick.requests:
-        return dg.SkipReason("; ".join(tick.notes) or "no campaign started yet (launch the start_campaign job)")
+        return dg.SkipReason("; ".join(tick.notes))
     return dg.SensorResult(run_requests=tick.requests,
                            dynamic_partitions_requests=[iterations.build_add_request(tick.new_partitions)]
                            if tick.new_partitions else [])

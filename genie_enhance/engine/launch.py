@@ -6,16 +6,13 @@ a driver gave up on stays `running` in the store, so the caller may explicitly s
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from genie_enhance.engine.campaign import start_or_resume
+from genie_enhance.engine.partition_keys import partition_key, split_partition
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.iteration.snapshot import partition_key
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.tracking import CampaignRecord, TrackingStore
-
-_PARTITION = re.compile(r"^(?P<prefix>[a-z0-9-]+)-i(?P<iteration>\d{4,})$")
 
 
 @dataclass(frozen=True)
@@ -48,20 +45,6 @@ def supersede_or_refuse(store: TrackingStore, space_key: str, supersede: bool, *
     store.record_event(running.campaign_id, "superseded", "a new campaign was started for this space")
     store.finish_campaign(running.campaign_id, "superseded", None, status="failed")
     return running.campaign_id
-
-
-def split_partition(key: str) -> tuple[str, int]:
-    """`<space>-c<campaign>-i<NNNN>` → (`<space>-c<campaign>`, iteration)."""
-    match = _PARTITION.match(key)
-    if match is None:
-        raise GenieEnhanceError(f"{key!r} is not an iteration partition key (<space>-c<campaign>-i<NNNN>)")
-    return match["prefix"], int(match["iteration"])
-
-
-def next_partition(key: str) -> str:
-    """The partition key of the iteration after `key`'s."""
-    prefix, iteration = split_partition(key)
-    return f"{prefix}-i{iteration + 1:04d}"
 
 
 def campaign_of(store: TrackingStore, key: str) -> tuple[CampaignRecord, int]:

@@ -19,6 +19,7 @@ from genie_enhance.defs.local_run import dagster_home
 from genie_enhance.demo.space_configs import BARE_SPACE
 from genie_enhance.engine.build import build_runtime, local_backend
 from genie_enhance.engine.campaign import run_campaign
+from genie_enhance.engine.partition_keys import partition_key
 from genie_enhance.engine.runtime import CampaignSettings
 from genie_enhance.engine.summary import campaign_summary
 from genie_enhance.tracking import TrackingStore
@@ -60,7 +61,7 @@ def test_cli_run_records_every_iteration_in_the_dagster_instance(cli):
     assert (dagster_home() / "dagster.yaml").read_text().startswith("telemetry:\n  enabled: false")
     store = TrackingStore(tmp / "out" / "tracking.duckdb")
     history = store.history(summary["campaign"])
-    prefix = f"shop-c{summary['campaign'].removeprefix('c').lower()}-i"
+    prefix = partition_key("shop", summary["campaign"], 1).removesuffix("0001")
     keys = sorted(k for k in instance().get_dynamic_partitions("iterations") if k.startswith(prefix))
     assert keys == [h.partition_key for h in history] and len(keys) == summary["iterations"] == 2
     for record in history:

@@ -20,6 +20,7 @@ from genie_enhance.defs.config import load_config
 from genie_enhance.defs.jobs import ITERATION_JOB, START_JOB
 from genie_enhance.defs.launch import CAMPAIGN_TAG, DRIVER_TAG, PREFIX_TAG, SPACE_TAG, START_TAG
 from genie_enhance.defs.sensors import MIN_INTERVAL_S, SENSOR_NAME
+from genie_enhance.engine.partition_keys import campaign_prefix
 from genie_enhance.tracking import TrackingStore
 from genie_enhance_tests.support.dagster_dev import SMOKE_SPACE, DagsterDev, DagsterDevError, SharedDagsterDev
 
@@ -102,7 +103,8 @@ def test_server_answers_graphql_with_the_project_loaded(server: DagsterDev):
 def test_the_launched_run_announces_the_campaign(campaign: Campaign):
     tags = _tags(campaign.start_run)
     assert tags[START_TAG] == "1" and tags[SPACE_TAG] == SMOKE_SPACE
-    assert campaign.prefix.startswith(f"{SMOKE_SPACE}-c") and tags[CAMPAIGN_TAG] == campaign.campaign_id
+    assert campaign.prefix == campaign_prefix(SMOKE_SPACE, campaign.campaign_id)
+    assert tags[CAMPAIGN_TAG] == campaign.campaign_id
 
 
 def test_the_sensor_drives_the_campaign_to_the_engines_stop_reason(campaign: Campaign,

@@ -50,7 +50,8 @@ def test_start_job_records_the_campaign_and_its_first_partition(campaign: Campai
     record = campaign.store.campaign(campaign.campaign_id)
     assert record.space_key == "shop" and record.max_iterations == 4 and record.target == 0.99  # launchpad + file
     first = campaign.partitions[0]
-    assert first == f"shop-c{campaign.campaign_id.removeprefix('c').lower()}-i0001"
+    cid = campaign.campaign_id  # c<yyyymmdd>T<hhmmss>-<6 hex>: the key spells it readably, losslessly
+    assert first == f"shop-{cid[1:9]}-{cid[10:16]}-{cid[17:]}-i0001"
     starts = campaign.world.instance.get_runs(dg.RunsFilter(tags={START_TAG: "1"}))
     assert [run.tags["genie_enhance/partition_prefix"] for run in starts] == [first.removesuffix("-i0001")]
 
@@ -167,7 +168,7 @@ def test_partition_key_names_its_campaign(campaign: Campaign):
     record, iteration = campaign_of(campaign.store, campaign.partitions[-1])
     assert (record.campaign_id, iteration) == (campaign.campaign_id, len(campaign.partitions))
     with pytest.raises(GenieEnhanceError, match="no campaign"):
-        campaign_of(campaign.store, "shop-cnope-i0001")
+        campaign_of(campaign.store, "shop-20260101-000000-abcdef-i0001")
     with pytest.raises(GenieEnhanceError, match="not an iteration partition key"):
         campaign_of(campaign.store, "shop")
 

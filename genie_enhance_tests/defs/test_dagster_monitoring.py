@@ -12,6 +12,7 @@ from genie_enhance.benchmarks import load_benchmarks
 from genie_enhance.defs.jobs import HEALTH_JOB, HISTORY_JOB
 from genie_enhance.defs.launch import START_TAG
 from genie_enhance.defs.schedules import HEALTH_SCHEDULE, HISTORY_SCHEDULE
+from genie_enhance.engine.partition_keys import partition_key
 from genie_enhance.tracking import CampaignSpec, HealthCheck, IterationSummary, TrackingStore
 from genie_enhance_tests.support.dagster_world import (
     BENCHMARKS, TUNED_SPACE, World, demo_dir, make_world, metadata, tick,
@@ -67,7 +68,7 @@ def test_health_check_below_target_starts_a_campaign_through_the_start_path(worl
     assert campaign.status == "running" and campaign.target == 0.9
     result = tick(world.instance)  # the campaign sensor picks it up like a launchpad start
     assert [r.run_key for r in result.run_requests] == [
-        f"shop-c{campaign.campaign_id.removeprefix('c').lower()}-i0001#a0"]
+        f"{partition_key('shop', campaign.campaign_id, 1)}#a0"]
 
     assert job.execute_in_process(instance=world.instance, partition_key="shop").success  # the next night
     again = store(world).health_checks("shop")[-1]

@@ -147,8 +147,8 @@ def test_a_leak_already_in_the_starting_config_is_reported_as_such(tmp_path: Pat
     from genie_enhance.engine.campaign import run_campaign
     from genie_enhance.engine.runtime import CampaignSettings
     from genie_enhance.engine.summary import campaign_summary
+    from genie_enhance.report.render import render_report
     from genie_enhance.space.io import space_to_json
-    from genie_enhance.tracking.report_render import render_report
 
     world = make_world(tmp_path, demo_db, derived=True)
     (world.benchmarks / "holdout.md").write_text(HOLDOUT_BENCHMARK, encoding="utf-8")

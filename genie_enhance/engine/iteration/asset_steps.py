@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from genie_enhance.engine.campaign import begin_next_iteration, finish
 from genie_enhance.engine.iteration import historical
-from genie_enhance.engine.iteration.snapshot import partition_key
 from genie_enhance.engine.iteration.state import IterationState
 from genie_enhance.engine.iteration.steps import (
     apply_step,
@@ -20,6 +19,7 @@ from genie_enhance.engine.iteration.steps import (
     validate_step,
 )
 from genie_enhance.engine.lease import iteration_step
+from genie_enhance.engine.partition_keys import partition_key
 from genie_enhance.engine.policy import Action
 from genie_enhance.engine.runtime import Runtime
 

@@ -9,16 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from genie_enhance.engine.partition_keys import partition_key
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.space.io import canonical_bytes
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import IterationRecord, version_id_for
-
-
-def partition_key(space_key: str, campaign_id: str, iteration: int) -> str:
-    """`<space>-c<campaign>-i<NNNN>`, only `[a-z0-9-]` (Dagster dynamic partition keys)."""
-    raw = f"{space_key}-c{campaign_id.removeprefix('c')}-i{iteration:04d}".lower()
-    return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in raw)
 
 
 @dataclass

@@ -19,8 +19,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from genie_enhance.fileio import atomic_write
-from genie_enhance.tracking.report import GridCell, GridRow, ReportData, build_report_data
-from genie_enhance.tracking.report_charts import category_chart, score_chart
+from genie_enhance.report.charts import category_chart, score_chart
+from genie_enhance.report.data import GridCell, GridRow, ReportData, build_report_data
 from genie_enhance.tracking.store import TrackingStore
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -10,7 +10,7 @@ import math
 
 from pydantic import BaseModel
 
-from genie_enhance.tracking.report import CategoryTable, IterationRow
+from genie_enhance.report.data import CategoryTable, IterationRow
 
 SERIES_COLORS = {"train": "#2563eb", "holdout": "#d97706", "all": "#059669"}
 CATEGORY_PALETTE = (

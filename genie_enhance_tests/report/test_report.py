@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from genie_enhance.report.data import build_report_data
+from genie_enhance.report.render import fmt_pct, render_html, render_report
 from genie_enhance.tracking import IterationSummary, TrackingError, TrackingStore
-from genie_enhance.tracking.report import build_report_data
-from genie_enhance.tracking.report_render import fmt_pct, render_html, render_report
-from genie_enhance_tests.tracking.report_helpers import (
+from genie_enhance_tests.report.report_helpers import (
     EVIL_QUESTION, FAILING, QUESTIONS, SCORES, SECRET, build_campaign,
 )
 from genie_enhance_tests.tracking.tracking_helpers import run_iteration, spec
@@ -144,7 +144,8 @@ def test_header_shows_campaign_facts_and_holdout_ids(report, campaign):
     for split, index in (("train", 0), ("holdout", 1), ("all", 2)):
         card = dom.find_all("div", data_score=split)[0].text
         assert f"{fmt_pct(SCORES[1][index])} → {fmt_pct(SCORES[2][index])}" in card
-    assert [c.text for c in dom.by_id("holdout-ids").find_all("code")] == ["q5", "q6"]
+    holdout = [li.text for li in dom.by_id("holdout-questions").find_all("li")]
+    assert sorted(holdout) == sorted(f"{QUESTIONS[q][1]} {q}" for q in ("q5", "q6"))  # by text, not bare id
     assert "1 rollback" in header and "3 applied" in header and "2 rejected/invalid" in header
     assert "4 LLM calls" in header and "18 Genie" in header
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from genie_enhance.tracking.report_render import render_report
-from genie_enhance_tests.tracking.report_helpers import CATEGORY, EVIL_QUESTION, FAILING, QUESTIONS, build_campaign
+from genie_enhance.report.render import render_report
+from genie_enhance_tests.report.report_helpers import CATEGORY, EVIL_QUESTION, FAILING, QUESTIONS, build_campaign
 from genie_enhance_tests.support.browser import browser_page, watch
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -68,3 +68,41 @@ def test_report_in_headless_chromium(report_path, tmp_path):
     assert problems.requests == [report_path.as_uri()]  # the page itself, nothing else
     data = shot.read_bytes()
     assert data[:8] == PNG_MAGIC and len(data) > 20_000
+
+
+def test_fix_effects_lesson_rates_and_holdout_questions_in_chromium(tmp_path):
+    """Each fix shows its own effect on the questions it targets beside its batch's Δ; the lessons' smoothed
+    success rate is explained with its n; the holdout questions are listed by text."""
+    campaign = build_campaign(tmp_path)
+    path = render_report(campaign.store, campaign.campaign_id, tmp_path / "report.html")
+    fixes = {(f.iteration, f.question_ids[0]): f.fix_id for f in campaign.store.fixes(campaign.campaign_id)
+             if f.status in ("kept", "reverted")}
+    with browser_page() as page:
+        problems = watch(page)
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+
+        def cells(iteration: int, question: str) -> list[str]:
+            row = page.locator(f'#fixes-applied tr[data-fix="{fixes[(iteration, question)]}"] td')
+            return [text.strip() for text in row.all_inner_texts()[-3:]]  # own effect, batch Δ objective, Δ train
+
+        # batch 1 (iteration 1 → 2): q2 and q3 went from failing to passing; the objective (holdout) rose 50 pp
+        assert cells(1, "q2") == ["+100.0 pp\n0 → 1 of 1 pass", "+50.0 pp", "+50.0 pp"]
+        assert cells(1, "q3") == ["+100.0 pp\n0 → 1 of 1 pass", "+50.0 pp", "+50.0 pp"]
+        # batch 2 (iteration 2 → 3): its fix's question q4 failed before and after; the batch lost 50 pp
+        assert cells(2, "q4") == ["+0.0 pp\n0 → 0 of 1 pass", "-50.0 pp", "-25.0 pp"]
+        note = page.locator("#fix-effect-note")
+        assert note.is_visible() and "own effect" in note.inner_text() and "batch Δ" in note.inner_text()
+
+        rate = page.locator("#success-rate-note")
+        assert rate.is_visible()
+        assert "(helped + 1) / (n + 2)" in rate.inner_text() and "Laplace" in rate.inner_text()
+        lessons = page.locator("#lessons-table tbody tr").all_inner_texts()
+        assert lessons and all("n=" in row for row in lessons)
+
+        holdout = page.locator("#holdout-questions li")
+        assert holdout.count() == 2 and holdout.first.is_visible()
+        texts = holdout.all_inner_texts()
+        for qid in ("q5", "q6"):
+            assert any(QUESTIONS[qid][1] in text for text in texts), texts
+    assert problems.ok, problems.describe()

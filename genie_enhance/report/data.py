@@ -138,6 +138,28 @@ class CategoryTable(BaseModel):
         return sum(values[index] for values in self.counts.values())
 
 
+class QuestionRef(BaseModel):
+    """A benchmark question as a reader knows it: its label (when the file gave one) and its text."""
+
+    question_id: str
+    label: str | None = None
+    question: str | None = None  # None when no iteration of this campaign scored it
+
+
+class FixEffect(BaseModel):
+    """A fix's own measured effect: the questions it targets, scored in the iteration its batch was applied in
+    (before) and at the next scoring (after). Its batch's Δ (`FixRecord.delta_*`) is every fix's of the batch."""
+
+    targeted: int  # targeted questions scored both before and after
+    passed_before: int
+    passed_after: int
+
+    @property
+    def delta(self) -> float | None:
+        """The change of the targeted questions' pass rate (None when none was scored both times)."""
+        return (self.passed_after - self.passed_before) / self.targeted if self.targeted else None
+
+
 class LLMTotals(BaseModel):
     calls: int = 0
     input_tokens: int = 0
@@ -189,6 +211,8 @@ class ReportData(BaseModel):
     iterations: list[IterationRow]
     grid: list[GridRow]
     fixes: list[FixRecord]
+    fix_effects: dict[str, FixEffect] = Field(default_factory=dict)  # by fix id: measured fixes only
+    holdout: list[QuestionRef] = Field(default_factory=list)  # the holdout questions, by label/text
     categories: CategoryTable
     llm_calls: list[LLMCallRecord]
     llm_totals: LLMTotals
@@ -197,6 +221,10 @@ class ReportData(BaseModel):
     versions: list[VersionRow]
     events: list[EventRow]
     leak_guard: GuardTotals = Field(default_factory=GuardTotals)
+
+    def holdout_question(self, question_id: str) -> QuestionRef:
+        """A holdout question by id (a bare reference when this campaign never scored it)."""
+        return next((q for q in self.holdout if q.question_id == question_id), QuestionRef(question_id=question_id))
 
     @property
     def rollback_iterations(self) -> list[int]:
@@ -224,6 +252,8 @@ def build_report_data(store: TrackingStore, campaign_id: str) -> ReportData:
         iterations=iterations,
         grid=_grid(results, set(campaign.holdout_ids)),
         fixes=fixes,
+        fix_effects=_fix_effects(fixes, results),
+        holdout=_questions(campaign.holdout_ids, results),
         categories=_categories(results),
         llm_calls=calls,
         llm_totals=_llm_totals(calls),
@@ -305,6 +335,28 @@ def _grid(results: dict[int, list[QuestionResultRecord]], holdout_ids: set[str])
         rows.append(GridRow(question_id=question_id, role=role, question=latest.question, label=latest.label,
                             cells=cells))
     return sorted(rows, key=lambda r: (r.role != "train", r.question_id))
+
+
+def _fix_effects(fixes: list[FixRecord], results: dict[int, list[QuestionResultRecord]]) -> dict[str, FixEffect]:
+    """Per measured fix: its targeted questions' passes before (its iteration) and after (the next one)."""
+    passed = {i: {r.question_id: r.verdict == "pass" for r in records} for i, records in results.items()}
+    effects = {}
+    for fix in fixes:
+        before, after = passed.get(fix.iteration), passed.get(fix.iteration + 1)
+        if fix.status not in MEASURED_FIX_STATUSES or before is None or after is None:
+            continue
+        both = [q for q in dict.fromkeys(fix.question_ids) if q in before and q in after]
+        effects[fix.fix_id] = FixEffect(targeted=len(both), passed_before=sum(before[q] for q in both),
+                                        passed_after=sum(after[q] for q in both))
+    return effects
+
+
+def _questions(question_ids: list[str], results: dict[int, list[QuestionResultRecord]]) -> list[QuestionRef]:
+    """The questions of `question_ids` with their label and text (from the latest result that has them)."""
+    known = {r.question_id: r for records in results.values() for r in records}
+    refs = [QuestionRef(question_id=q, label=known[q].label, question=known[q].question) if q in known
+            else QuestionRef(question_id=q) for q in question_ids]
+    return sorted(refs, key=lambda ref: (ref.label is None, ref.label or "", ref.question or "", ref.question_id))
 
 
 def failure_category(record: QuestionResultRecord) -> str | None:
