@@ -197,7 +197,8 @@ def _version_bytes(store: TrackingStore | None, ref: str) -> bytes:
     try:
         return store.version_bytes(ref)
     except (KeyError, GenieEnhanceError):
-        fail(GenieEnhanceError(f"unknown version {ref!r} in {store.path} (see `genie-enhance versions`)"))
+        fail(GenieEnhanceError(f"{ref!r} is neither a space file nor a version in {store.path} "
+                               f"(see `genie-enhance versions`)"))
 
 
 @app.command()

@@ -44,7 +44,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except SpaceFormatError as exc:
-        raise _exit(f"{exc.source}: invalid Genie space: {'; '.join(exc.problems)}") from None
+        raise _exit(f"error: {exc.source}: invalid Genie space: {'; '.join(exc.problems)}") from None
     except (BenchmarkError, ConfigError, FileNotFoundError, ServiceError) as exc:
         raise _exit(f"error: {exc}") from None
 
