@@ -17,9 +17,8 @@ import typer.main
 from typer.testing import CliRunner, Result
 
 from genie_enhance.cli import app
-from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.errors import GenieEnhanceError
-from genie_enhance.space.io import load_space
+from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingStore, version_id_for
 from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
 from genie_enhance_tests.loop_world import CliCampaign, World, loop_campaign, make_world  # noqa: F401
