@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 from genie_enhance.cli import app
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.space.io import canonical_bytes, load_space
-from genie_enhance.tracking import TrackingStore, version_id_for
+from genie_enhance.tracking import TrackingError, TrackingStore, version_id_for
 from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
 from genie_enhance_tests.loop_world import CliCampaign, World, loop_campaign, make_world  # noqa: F401
 
@@ -130,6 +130,21 @@ def test_report_after_make_demo_finds_out_demo_without_flags(demo_like: Path, lo
 def test_report_of_an_unknown_campaign_is_one_error_line(demo_like: Path, loop_campaign: CliCampaign) -> None:  # noqa: F811
     err = one_error_line(invoke("report", "--campaign", "nope"))
     assert "unknown campaign 'nope'" in err and loop_campaign.summary["campaign"] in err
+
+
+def test_versions_of_an_unknown_campaign_is_one_error_line(demo_like: Path, loop_campaign: CliCampaign) -> None:  # noqa: F811
+    err = one_error_line(invoke("versions", "--campaign", "nope"))
+    assert "unknown campaign 'nope'" in err and loop_campaign.summary["campaign"] in err
+
+
+def test_a_package_error_from_deep_inside_a_command_is_one_error_line(
+        demo_like: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: TrackingStore, campaign_id: str | None = None) -> list:
+        raise TrackingError("config_versions: the table is unreadable")
+
+    monkeypatch.setattr(TrackingStore, "versions", broken)
+    err = one_error_line(invoke("versions"))
+    assert "config_versions: the table is unreadable" in err
 
 
 def test_diff_of_an_unknown_version_or_a_broken_file_is_one_error_line(demo_like: Path) -> None:

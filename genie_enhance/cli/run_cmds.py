@@ -18,7 +18,13 @@ from genie_enhance.cli.campaign_io import (
     print_summary,
 )
 from genie_enhance.cli.progress import progress_for
-from genie_enhance.cli.store_lookup import READ_OUT_HELP, existing_store, leaves_no_empty_store, store_dir
+from genie_enhance.cli.store_lookup import (
+    READ_OUT_HELP,
+    existing_store,
+    leaves_no_empty_store,
+    require_campaign,
+    store_dir,
+)
 from genie_enhance.engine.native_eval import native_for_campaign
 from genie_enhance.engine.review import apply_proposal, dry_run
 from genie_enhance.cli.setting_options import setting_option
@@ -142,11 +148,7 @@ def report(out: Optional[Path] = ReadOutOpt,
     campaign_id = campaign or (latest.campaign_id if latest else None)
     if campaign_id is None:
         fail(GenieEnhanceError(f"{out_paths(directory)['tracking']}: no campaign recorded"))
-    known = [c.campaign_id for c in store.campaigns()]
-    if campaign_id not in known:
-        fail(GenieEnhanceError(f"unknown campaign {campaign_id!r} in {out_paths(directory)['tracking']} "
-                               f"(recorded: {', '.join(known)})"))
-    path = render_report(store, campaign_id, out_paths(directory)["report"])
+    path = render_report(store, require_campaign(store, campaign_id), out_paths(directory)["report"])
     console.print(f"report: {path}")
 
 

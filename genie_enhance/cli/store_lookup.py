@@ -49,6 +49,14 @@ def existing_store(out: Path | None) -> tuple[Path, TrackingStore]:
     return directory, TrackingStore(out_paths(directory)["tracking"])
 
 
+def require_campaign(store: TrackingStore, campaign_id: str) -> str:
+    """`campaign_id` if the store recorded it; else exit 2 listing the ones it did."""
+    known = [c.campaign_id for c in store.campaigns()]
+    if campaign_id not in known:
+        fail(ConfigError(f"unknown campaign {campaign_id!r} in {store.path} (recorded: {', '.join(known) or 'none'})"))
+    return campaign_id
+
+
 @contextmanager
 def no_empty_store_left(out: Path) -> Iterator[None]:
     """If the body fails and the tracking store it created holds no campaign, remove that store (and `out` when

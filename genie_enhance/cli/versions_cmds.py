@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from genie_enhance.cli.app import app, console
-from genie_enhance.cli.store_lookup import READ_OUT_HELP, existing_store
+from genie_enhance.cli.store_lookup import READ_OUT_HELP, existing_store, require_campaign
 from genie_enhance.tracking import VersionRecord
 
 
@@ -22,6 +22,8 @@ def versions(
 ) -> None:
     """List the recorded config versions, oldest first: the ids `diff`, `rollback --to` and `score --json` use."""
     _, store = existing_store(out)
+    if campaign is not None:
+        require_campaign(store, campaign)
     rows = [(v, store.version_spaces(v.version_id)) for v in store.versions(campaign)]
     rows = [(v, spaces) for v, spaces in rows if space_key is None or space_key in spaces]
     if as_json:
