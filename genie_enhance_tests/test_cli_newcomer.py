@@ -149,7 +149,7 @@ def test_a_package_error_from_deep_inside_a_command_is_one_error_line(
 
 def test_diff_of_an_unknown_version_or_a_broken_file_is_one_error_line(demo_like: Path) -> None:
     err = one_error_line(invoke("diff", "nope", "alsonope"))
-    assert "'nope' is neither a space file nor a version" in err and "genie-enhance versions" in err
+    assert "unknown version 'nope'" in err and "no such space file" in err and "genie-enhance versions" in err
     (demo_like / "broken.json").write_text("{not json", encoding="utf-8")
     (demo_like / "other.json").write_text("{}", encoding="utf-8")
     err = one_error_line(invoke("diff", "broken.json", "other.json"))

@@ -199,7 +199,7 @@ def _version_bytes(store: TrackingStore | None, ref: str) -> bytes:
     try:
         return store.version_bytes(ref)
     except (KeyError, GenieEnhanceError):
-        fail(GenieEnhanceError(f"{ref!r} is neither a space file nor a version in {store.path} "
+        fail(GenieEnhanceError(f"unknown version {ref!r} in {store.path}, and no such space file "
                                f"(see `genie-enhance versions`)"))
 
 
