@@ -28,6 +28,9 @@ _COLORS = {Verdict.PASS: "green", Verdict.FAIL: "red", Verdict.NEEDS_REVIEW: "ye
 EXIT_CODES = {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.NEEDS_REVIEW: 1, Verdict.ERROR: 2}
 
 
+DEFAULT_DIALECT = Dialect(DIALECT)
+
+
 @app.command("compare-sql")
 def compare_sql_command(
     warehouse: Path = typer.Option(..., "--warehouse", help="DuckDB file to run both queries on (read-only)."),
@@ -35,7 +38,7 @@ def compare_sql_command(
     actual: str | None = typer.Option(None, "--actual", help="The SQL to judge."),
     pairs: Path | None = typer.Option(None, "--pairs", help='JSON Lines file of {"id", "expected", "actual"} '
                                       "to judge instead of --expected/--actual."),
-    dialect: Dialect = typer.Option(Dialect(DIALECT), "--dialect", help="sqlglot dialect the SQL is written in "
+    dialect: Dialect = typer.Option(DEFAULT_DIALECT, "--dialect", help="sqlglot dialect the SQL is written in "
                                     "(e.g. sqlite, postgres, duckdb); transpiled to the warehouse's."),
     catalog: str | None = typer.Option(None, "--catalog", help="Catalog name to attach the file under "
                                        "(default: the file stem)."),

@@ -140,8 +140,8 @@ def _space_key(space: Path | None, space_id: str | None) -> str:
 
 
 @app.command()
-def report(out: Optional[Path] = ReadOutOpt,
-           campaign: Optional[str] = typer.Option(None, "--campaign", help="campaign id (default: the latest)")) -> None:
+def report(out: Path | None = ReadOutOpt,
+           campaign: str | None = typer.Option(None, "--campaign", help="campaign id (default: the latest)")) -> None:
     """Write the HTML report of a campaign (default: the latest) to OUT/report.html."""
     directory, store = existing_store(out)
     latest = store.latest_campaign()
@@ -156,7 +156,7 @@ def report(out: Optional[Path] = ReadOutOpt,
 def diff(
     old: str = typer.Argument(..., help="version id (from the tracking store) or a space JSON file"),
     new: str = typer.Argument(..., help="version id or a space JSON file"),
-    out: Optional[Path] = ReadOutOpt,
+    out: Path | None = ReadOutOpt,
     space_key: Optional[str] = typer.Option(None, "--space-key", help="refuse version ids of any other space"),
 ) -> None:
     """Show what changed between two config versions (of one space)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,9 +14,9 @@ from genie_enhance.tracking import VersionRecord
 
 @app.command()
 def versions(
-    out: Optional[Path] = typer.Option(None, "--out", show_default=False, help=READ_OUT_HELP),
-    space_key: Optional[str] = typer.Option(None, "--space-key", help="only the versions of this space"),
-    campaign: Optional[str] = typer.Option(None, "--campaign", help="only the versions this campaign recorded"),
+    out: Path | None = typer.Option(None, "--out", show_default=False, help=READ_OUT_HELP),
+    space_key: str | None = typer.Option(None, "--space-key", help="only the versions of this space"),
+    campaign: str | None = typer.Option(None, "--campaign", help="only the versions this campaign recorded"),
     as_json: bool = typer.Option(False, "--json", help="one JSON object per version instead of lines"),
 ) -> None:
     """List the recorded config versions, oldest first: the ids `diff`, `rollback --to` and `score --json` use."""

@@ -25,9 +25,9 @@ def final_iteration(history: list[IterationRecord], live_version_id: str) -> Ite
 
 def campaign_summary(rt: Runtime, campaign_id: str, *, final_space: Path | None, report: Path | None) -> dict[str, Any]:
     """Exactly the keys `run --json` promises: `campaign`, `stop_reason`, `iterations`, `initial`/`final` scores
-    (train, holdout, all), `best_version`, `final_version` (the id of the config now live), fix counts, `rollbacks`, Genie/LLM calls, `cost_usd`, `api_errors`,
-    `holdout_ids`, `leak_guard` (proposals the leakage guard inspected and stopped, by rule, and the final-space
-    check), and the `final_space`/`report` paths."""
+    (train, holdout, all), `best_version`, `final_version` (the id of the config now live), fix counts,
+    `rollbacks`, Genie/LLM calls, `cost_usd`, `api_errors`, `holdout_ids`, `leak_guard` (proposals the leakage
+    guard inspected and stopped, by rule, and the final-space check), and the `final_space`/`report` paths."""
     camp = rt.tracking.campaign(campaign_id)
     history = rt.tracking.history(campaign_id)
     space, _ = rt.backend.store.export()
