@@ -20,8 +20,7 @@ from genie_enhance.cli import app
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingError, TrackingStore, version_id_for
-from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
-from genie_enhance_tests.loop_world import CliCampaign, World, loop_campaign, make_world  # noqa: F401
+from genie_enhance_tests.support.loop_world import CliCampaign, World, make_world
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -70,7 +69,7 @@ def test_the_help_check_finds_an_option_without_help() -> None:
 def test_max_iterations_help_says_one_only_scores() -> None:
     result = invoke("run", "--help", env={"COLUMNS": "200"})
     text = " ".join(result.output.replace("│", " ").split())
-    assert result.exit_code == 0 and "so 1 only scores the baseline" in text
+    assert result.exit_code == 0 and "1 only scores the space" in text
 
 
 # ------------------------------------------------------------------------------------------ choice options
@@ -102,7 +101,7 @@ def test_read_commands_without_a_store_create_none_and_say_where_they_looked(
     assert "elsewhere/tracking.duckdb" in err and not (tmp_path / "elsewhere").exists()
 
 
-def test_rollback_without_a_store_creates_none(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+def test_rollback_without_a_store_creates_none(tmp_path: Path, demo_db: Path) -> None:
     world = make_world(tmp_path / "w", demo_db)
     err = one_error_line(invoke("rollback", "--to", "a1b2", *world.admin_args()))
     assert "no tracking store found" in err and str(world.tracking) in err
@@ -110,14 +109,14 @@ def test_rollback_without_a_store_creates_none(tmp_path: Path, demo_db: Path) ->
 
 
 @pytest.fixture
-def demo_like(tmp_path: Path, loop_campaign: CliCampaign, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:  # noqa: F811
+def demo_like(tmp_path: Path, loop_campaign: CliCampaign, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A working directory laid out as after `make demo`: a campaign's outputs in out/demo, nothing in out."""
     shutil.copytree(loop_campaign.world.out, tmp_path / "out" / "demo")
     monkeypatch.chdir(tmp_path)
     yield tmp_path
 
 
-def test_report_after_make_demo_finds_out_demo_without_flags(demo_like: Path, loop_campaign: CliCampaign) -> None:  # noqa: F811
+def test_report_after_make_demo_finds_out_demo_without_flags(demo_like: Path, loop_campaign: CliCampaign) -> None:
     (demo_like / "out" / "demo" / "report.html").unlink()
     result = invoke("report")
     assert result.exit_code == 0, result.output
@@ -127,12 +126,12 @@ def test_report_after_make_demo_finds_out_demo_without_flags(demo_like: Path, lo
     assert loop_campaign.summary["campaign"] in (demo_like / "out/demo/report.html").read_text(encoding="utf-8")
 
 
-def test_report_of_an_unknown_campaign_is_one_error_line(demo_like: Path, loop_campaign: CliCampaign) -> None:  # noqa: F811
+def test_report_of_an_unknown_campaign_is_one_error_line(demo_like: Path, loop_campaign: CliCampaign) -> None:
     err = one_error_line(invoke("report", "--campaign", "nope"))
     assert "unknown campaign 'nope'" in err and loop_campaign.summary["campaign"] in err
 
 
-def test_versions_of_an_unknown_campaign_is_one_error_line(demo_like: Path, loop_campaign: CliCampaign) -> None:  # noqa: F811
+def test_versions_of_an_unknown_campaign_is_one_error_line(demo_like: Path, loop_campaign: CliCampaign) -> None:
     err = one_error_line(invoke("versions", "--campaign", "nope"))
     assert "unknown campaign 'nope'" in err and loop_campaign.summary["campaign"] in err
 
@@ -156,7 +155,7 @@ def test_diff_of_an_unknown_version_or_a_broken_file_is_one_error_line(demo_like
     assert "broken.json" in err and "invalid JSON" in err
 
 
-def test_versions_lists_the_ids_diff_takes(demo_like: Path, loop_campaign: CliCampaign) -> None:  # noqa: F811
+def test_versions_lists_the_ids_diff_takes(demo_like: Path, loop_campaign: CliCampaign) -> None:
     result = invoke("versions", "--json")
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -170,7 +169,7 @@ def test_versions_lists_the_ids_diff_takes(demo_like: Path, loop_campaign: CliCa
     assert diff.exit_code == 0 and diff.stdout.startswith(f"--- {rows[0]['version_id']}")
 
 
-def test_score_json_prints_the_version_id_that_diff_takes(tmp_path: Path, loop_campaign: CliCampaign) -> None:  # noqa: F811
+def test_score_json_prints_the_version_id_that_diff_takes(tmp_path: Path, loop_campaign: CliCampaign) -> None:
     world = loop_campaign.world
     result = invoke("score", "--benchmarks", str(world.benchmarks), "--warehouse", str(world.warehouse),
                     "--space", str(world.space), "--json")
@@ -185,7 +184,7 @@ def test_score_json_prints_the_version_id_that_diff_takes(tmp_path: Path, loop_c
 
 
 # ------------------------------------------------------------------------------------------------ writes
-def test_a_failed_run_leaves_no_store(tmp_path: Path, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_a_failed_run_leaves_no_store(tmp_path: Path, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     world = make_world(tmp_path / "w", demo_db)
 
     def campaign_fails(*args: object, **kwargs: object) -> str:
@@ -197,7 +196,7 @@ def test_a_failed_run_leaves_no_store(tmp_path: Path, demo_db: Path, monkeypatch
     assert not world.out.exists()
 
 
-def test_apply_prints_the_new_version_and_a_reapply_says_nothing_to_apply(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+def test_apply_prints_the_new_version_and_a_reapply_says_nothing_to_apply(tmp_path: Path, demo_db: Path) -> None:
     world = make_world(tmp_path / "w", demo_db)
     dry = CliRunner().invoke(app, world.run_args("--dry-run", "--json"), env=world.env)
     assert dry.exit_code == 0, dry.output
@@ -216,7 +215,7 @@ def test_apply_prints_the_new_version_and_a_reapply_says_nothing_to_apply(tmp_pa
     assert TrackingStore(world.tracking).versions() == versions
 
 
-def test_max_iterations_1_says_it_stopped_after_the_baseline(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
+def test_max_iterations_1_says_it_stopped_after_the_baseline(tmp_path: Path, demo_db: Path) -> None:
     world: World = make_world(tmp_path / "w", demo_db)
     result = CliRunner().invoke(app, world.run_args("--max-iterations", "1"), env=world.env)
     assert result.exit_code == 0, result.output
