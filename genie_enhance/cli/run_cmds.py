@@ -251,8 +251,9 @@ def apply_cmd(
     if outcome.get("external_version"):
         console.print(f"recorded the live space's unrecorded changes as version {outcome['external_version']}",
                       highlight=False)
-    if outcome["version"] is None and not outcome["invalid"]:
-        console.print("nothing to apply: the live config already has every fix of the proposal", highlight=False)
+    if outcome["version"] is None:
+        console.print("nothing to apply: the live config already has the proposal's valid fixes"
+                      if outcome["accepted"] else "nothing applied: the proposal has no valid fix", highlight=False)
     for line in outcome["applied"]:
         console.print(f"[green]applied[/] {line}")
     if outcome["version"]:
