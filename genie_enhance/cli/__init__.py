@@ -11,6 +11,7 @@ from genie_enhance.cli import benchmark_cmds  # noqa: E402,F401
 from genie_enhance.cli import compare_cmds  # noqa: E402,F401
 from genie_enhance.cli import score_cmds  # noqa: E402,F401
 from genie_enhance.cli import run_cmds  # noqa: E402,F401
+from genie_enhance.cli import versions_cmds  # noqa: E402,F401
 from genie_enhance.cli import emulator_cmds  # noqa: E402,F401
 
 

@@ -11,6 +11,8 @@ import typer.core
 from rich.console import Console
 from rich.markup import escape
 
+from genie_enhance.errors import GenieEnhanceError
+
 
 def os_error_line(exc: BaseException) -> str:
     """One line for a failed file operation, naming the path: disk full, read-only folder, permission denied."""
@@ -33,12 +35,16 @@ def is_file_failure(exc: BaseException) -> bool:
 
 
 class _OneLineErrors(typer.core.TyperGroup):
-    """Every command: a file the OS refuses to write (disk full, read-only folder) ends in one line, exit 2,
+    """Every command: a user error the package names (`GenieEnhanceError`: bad file, unknown id, refused
+    option) or a file the OS refuses to write (disk full, read-only folder) ends in one `error:` line, exit 2,
     not a traceback."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except GenieEnhanceError as exc:
+            err_console.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
         except (OSError, duckdb.Error) as exc:
             if not is_file_failure(exc):
                 raise

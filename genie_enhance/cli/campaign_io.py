@@ -114,6 +114,10 @@ def write_outputs(rt: Runtime, campaign_id: str, out: Path) -> dict[str, Any]:
 
 
 def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
+    if summary["stop_reason"] == "max_iterations" and summary["iterations"] == 1:
+        err_console.print("note: stopped after the baseline score: --max-iterations 1 scores the config and "
+                          "applies nothing (pass 2 or more to let the loop propose and apply fixes)",
+                          highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(summary))
         return
@@ -133,5 +137,5 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         console.print(f"Genie's own evaluation (run {native['eval_run_id']}, {native['status']}): score "
                       f"{_fmt(native['native_score'])}; agrees with ours on {native['agreement']} of "
                       f"{native['compared']} questions")
-    console.print(f"final space: {summary['final_space']}")
+    console.print(f"final space: {summary['final_space']} (config version {summary['final_version']})")
     console.print(f"report: {summary['report']}")

@@ -8,7 +8,6 @@ missing warehouse file). `--pairs`: 0 once every pair is judged (verdicts are in
 from __future__ import annotations
 
 import json
-from enum import Enum
 from pathlib import Path
 from typing import NoReturn
 
@@ -19,18 +18,17 @@ from rich.table import Table
 
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.cli.app import app, console, err_console
+from genie_enhance.cli.choices import Dialect, ExtraColumns
 from genie_enhance.errors import BenchmarkError
 from genie_enhance.scoring import CompareOptions, Comparison, Verdict, compare_sql
 from genie_enhance.scoring.batch import PairOutcome, SqlPair, compare_pairs, read_pairs, summarize
-from genie_enhance.sql import DIALECT, check_dialect
+from genie_enhance.sql import DIALECT
 
 _COLORS = {Verdict.PASS: "green", Verdict.FAIL: "red", Verdict.NEEDS_REVIEW: "yellow", Verdict.ERROR: "magenta"}
 EXIT_CODES = {Verdict.PASS: 0, Verdict.FAIL: 1, Verdict.NEEDS_REVIEW: 1, Verdict.ERROR: 2}
 
 
-class ExtraColumns(str, Enum):
-    fail = "fail"
-    allow = "allow"
+DEFAULT_DIALECT = Dialect(DIALECT)
 
 
 @app.command("compare-sql")
@@ -40,8 +38,8 @@ def compare_sql_command(
     actual: str | None = typer.Option(None, "--actual", help="The SQL to judge."),
     pairs: Path | None = typer.Option(None, "--pairs", help='JSON Lines file of {"id", "expected", "actual"} '
                                       "to judge instead of --expected/--actual."),
-    dialect: str = typer.Option(DIALECT, "--dialect", help="sqlglot dialect the SQL is written in (e.g. sqlite, "
-                                "postgres, duckdb); transpiled to the warehouse's."),
+    dialect: Dialect = typer.Option(DEFAULT_DIALECT, "--dialect", help="sqlglot dialect the SQL is written in "
+                                    "(e.g. sqlite, postgres, duckdb); transpiled to the warehouse's."),
     catalog: str | None = typer.Option(None, "--catalog", help="Catalog name to attach the file under "
                                        "(default: the file stem)."),
     extra_columns: ExtraColumns = typer.Option(ExtraColumns.fail, "--extra-columns",
@@ -61,7 +59,6 @@ def compare_sql_command(
         _bad_input(f"warehouse file not found: {warehouse}")
     try:
         options = CompareOptions(rtol=rtol, extra_columns=extra_columns.value)
-        check_dialect(dialect)
     except ValueError as exc:
         _bad_input(f"invalid option: {str(exc).splitlines()[-1]}")
     batch = _read(pairs) if pairs is not None else None
@@ -71,9 +68,9 @@ def compare_sql_command(
         _bad_input(f"cannot open warehouse {warehouse}: {exc}")
     try:
         if batch is not None:
-            outcomes = compare_pairs(wh, batch, options, dialect=dialect)
+            outcomes = compare_pairs(wh, batch, options, dialect=dialect.value)
         else:
-            result = compare_sql(wh, str(expected), actual, options, dialect=dialect)
+            result = compare_sql(wh, str(expected), actual, options, dialect=dialect.value)
     finally:
         wh.close()
     if batch is not None:

@@ -14,6 +14,7 @@ from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo, fresh_working_
 from genie_enhance.demo.warehouse import DEFAULT_SEED
 from genie_enhance.cli.run_cmds import SupersedeOpt, WaitLeaseOpt
 from genie_enhance.cli.setting_options import setting_option
+from genie_enhance.cli.store_lookup import leaves_no_empty_store
 from genie_enhance.engine.launch import supersede_or_refuse
 from genie_enhance.engine.lease import driving
 from genie_enhance.engine.runtime import CampaignSettings, out_paths
@@ -25,6 +26,7 @@ DEMO_SPACE_KEY = "demo"
 
 
 @app.command("demo")
+@leaves_no_empty_store
 def demo_cmd(
     build_only: bool = typer.Option(
         False, "--build-only", help="Only write demo.duckdb, space_bare.json and space_tuned.json into --out"

@@ -18,6 +18,13 @@ from genie_enhance.cli.campaign_io import (
     print_summary,
 )
 from genie_enhance.cli.progress import progress_for
+from genie_enhance.cli.store_lookup import (
+    READ_OUT_HELP,
+    existing_store,
+    leaves_no_empty_store,
+    require_campaign,
+    store_dir,
+)
 from genie_enhance.engine.native_eval import native_for_campaign
 from genie_enhance.engine.review import apply_proposal, dry_run
 from genie_enhance.cli.setting_options import setting_option
@@ -32,6 +39,7 @@ from genie_enhance.tracking import TrackingStore
 BackendOpt = typer.Option(BackendName.local, "--backend", case_sensitive=False,
                           help="local (DuckDB + offline Genie) or databricks")
 OutOpt = typer.Option(Path("out"), "--out", help="directory for tracking.duckdb, report.html, final_space.json")
+ReadOutOpt = typer.Option(None, "--out", show_default=False, help=READ_OUT_HELP)
 WarehouseOpt = typer.Option(None, "--warehouse", help="DuckDB file (local backend)")
 SpaceOpt = typer.Option(None, "--space", help="space JSON file (local backend); edited in place")
 SpaceIdOpt = typer.Option(None, "--space-id", help="Genie space id (databricks backend)")
@@ -48,6 +56,7 @@ PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="seconds between 
 
 
 @app.command()
+@leaves_no_empty_store
 def run(
     benchmarks: Path = typer.Option(..., "--benchmarks", help="markdown/JSON benchmark file or directory"),
     backend: BackendName = BackendOpt,
@@ -131,14 +140,15 @@ def _space_key(space: Path | None, space_id: str | None) -> str:
 
 
 @app.command()
-def report(out: Path = OutOpt, campaign: Optional[str] = typer.Option(None, "--campaign")) -> None:
+def report(out: Path | None = ReadOutOpt,
+           campaign: str | None = typer.Option(None, "--campaign", help="campaign id (default: the latest)")) -> None:
     """Write the HTML report of a campaign (default: the latest) to OUT/report.html."""
-    store = TrackingStore(out_paths(out)["tracking"])
+    directory, store = existing_store(out)
     latest = store.latest_campaign()
     campaign_id = campaign or (latest.campaign_id if latest else None)
     if campaign_id is None:
-        fail(GenieEnhanceError(f"{out_paths(out)['tracking']}: no campaign recorded"))
-    path = render_report(store, campaign_id, out_paths(out)["report"])
+        fail(GenieEnhanceError(f"{out_paths(directory)['tracking']}: no campaign recorded"))
+    path = render_report(store, require_campaign(store, campaign_id), out_paths(directory)["report"])
     console.print(f"report: {path}")
 
 
@@ -146,18 +156,27 @@ def report(out: Path = OutOpt, campaign: Optional[str] = typer.Option(None, "--c
 def diff(
     old: str = typer.Argument(..., help="version id (from the tracking store) or a space JSON file"),
     new: str = typer.Argument(..., help="version id or a space JSON file"),
-    out: Path = OutOpt,
+    out: Path | None = ReadOutOpt,
     space_key: Optional[str] = typer.Option(None, "--space-key", help="refuse version ids of any other space"),
 ) -> None:
     """Show what changed between two config versions (of one space)."""
-    store = TrackingStore(out_paths(out)["tracking"])
+    store = _diff_store(out, [old, new])
     _same_space(store, [ref for ref in (old, new) if not Path(ref).is_file()], space_key)
     text = config_diff(_version_bytes(store, old), _version_bytes(store, new), old_name=old, new_name=new)
     console.print(text or "no differences", highlight=False, markup=False, soft_wrap=True)  # never re-wrap a diff
 
 
-def _same_space(store: TrackingStore, version_ids: list[str], space_key: str | None) -> None:
+def _diff_store(out: Path | None, refs: list[str]) -> TrackingStore | None:
+    """The store the version ids are read from; none is needed (or opened) when both refs are space files."""
+    if all(Path(ref).is_file() for ref in refs):
+        return None
+    return existing_store(out)[1]
+
+
+def _same_space(store: TrackingStore | None, version_ids: list[str], space_key: str | None) -> None:
     """Refuse a version id recorded only for another space than `space_key` (or than the other id's)."""
+    if store is None:
+        return
     owners = {v: set(store.version_spaces(v)) for v in version_ids}
     for version_id, spaces in owners.items():
         if space_key and spaces and space_key not in spaces:
@@ -169,19 +188,24 @@ def _same_space(store: TrackingStore, version_ids: list[str], space_key: str | N
                                f"({', '.join(sorted(known[0]))} / {', '.join(sorted(known[1]))})"))
 
 
-def _version_bytes(store: TrackingStore, ref: str) -> bytes:
+def _version_bytes(store: TrackingStore | None, ref: str) -> bytes:
     path = Path(ref)
     if path.is_file():
-        return canonical_bytes(load_space(path))
+        try:
+            return canonical_bytes(load_space(path))
+        except GenieEnhanceError as exc:
+            fail(exc)
+    assert store is not None  # _diff_store opens one unless both refs are files
     try:
         return store.version_bytes(ref)
-    except (KeyError, GenieEnhanceError) as exc:
-        fail(GenieEnhanceError(f"unknown version {ref!r}: {exc}"))
+    except (KeyError, GenieEnhanceError):
+        fail(GenieEnhanceError(f"unknown version {ref!r} in {store.path}, and no such space file "
+                               f"(see `genie-enhance versions`)"))
 
 
 @app.command()
 def rollback(
-    to: str = typer.Option(..., "--to", help="version id to restore (see `report` or the tracking store)"),
+    to: str = typer.Option(..., "--to", help="version id to restore (see `genie-enhance versions`)"),
     backend: BackendName = BackendOpt,
     warehouse: Optional[Path] = WarehouseOpt,
     space: Optional[Path] = SpaceOpt,
@@ -193,6 +217,7 @@ def rollback(
 ) -> None:
     """Restore a recorded config version's exact bytes on the live space (validated; the live bytes are recorded
     first when no version of the space has them, and the output names that version)."""
+    store_dir(out)  # a rollback reads a recorded version: never create an empty store to find none in it
     with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile, space_key,
                         admit=False) as rt:
         latest = rt.tracking.latest_campaign(rt.settings.space_key)
@@ -204,6 +229,7 @@ def rollback(
 
 
 @app.command("apply")
+@leaves_no_empty_store
 def apply_cmd(
     proposal: Path = typer.Option(..., "--proposal", help="proposal file written by `run --dry-run`"),
     backend: BackendName = BackendOpt,
@@ -213,7 +239,7 @@ def apply_cmd(
     warehouse_id: Optional[str] = WarehouseIdOpt,
     profile: Optional[str] = ProfileOpt,
     out: Path = OutOpt,
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of lines"),
     space_key: Optional[str] = SpaceKeyOpt,
 ) -> None:
     """Re-validate a reviewed proposal against the live config and etag, then apply it as one batch."""
@@ -225,8 +251,14 @@ def apply_cmd(
     if outcome.get("external_version"):
         console.print(f"recorded the live space's unrecorded changes as version {outcome['external_version']}",
                       highlight=False)
+    if outcome["version"] is None:
+        console.print("nothing to apply: the live config already has the proposal's valid fixes"
+                      if outcome["accepted"] else "nothing applied: the proposal has no valid fix", highlight=False)
     for line in outcome["applied"]:
         console.print(f"[green]applied[/] {line}")
+    if outcome["version"]:
+        console.print(f"new config version {outcome['version']} (undo with `rollback --to {outcome['parent']}`)",
+                      highlight=False)
     for item in outcome["invalid"]:
         console.print(f"[red]dropped[/] {item['fix']}: {item['reason']}")
     if outcome["base_changed"]:

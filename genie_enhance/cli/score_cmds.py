@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 
 import typer
@@ -17,6 +16,7 @@ from genie_enhance.benchmarks import load_benchmark_set, split_benchmarks
 from genie_enhance.cli.app import app, console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
 from genie_enhance.cli.campaign_io import flags_given, print_space_warnings
+from genie_enhance.cli.choices import ExtraColumns
 from genie_enhance.cli.progress import progress_for
 from genie_enhance.cli.setting_options import setting_option
 from genie_enhance.core.protocols import AnswerStatus, ResultSet
@@ -27,13 +27,10 @@ from genie_enhance.engine.native_eval import OurVerdict, compare_native, native_
 from genie_enhance.errors import BenchmarkError, ConfigError, GenieEnhanceError, ServiceError, SpaceFormatError
 from genie_enhance.scoring.runner import ScoreReport, score_benchmarks
 from genie_enhance.scoring.verdicts import CompareOptions
+from genie_enhance.space.io import canonical_bytes
+from genie_enhance.tracking import version_id_for
 
 ASK_ROWS = 20
-
-
-class ExtraColumns(str, Enum):
-    fail = "fail"
-    allow = "allow"
 
 
 def _exit(message: str, code: int = 2) -> typer.Exit:
@@ -47,7 +44,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except SpaceFormatError as exc:
-        raise _exit(f"{exc.source}: invalid Genie space: {'; '.join(exc.problems)}") from None
+        raise _exit(f"error: {exc.source}: invalid Genie space: {'; '.join(exc.problems)}") from None
     except (BenchmarkError, ConfigError, FileNotFoundError, ServiceError) as exc:
         raise _exit(f"error: {exc}") from None
 
@@ -156,7 +153,7 @@ def score(
         if not questions:
             raise _exit(f"error: {benchmarks}: no benchmark questions")
         split = split_benchmarks(questions, holdout, seed)
-        _, etag = local.store.export()
+        live, etag = local.store.export()
         report = score_benchmarks(
             questions,
             local.genie,
@@ -165,13 +162,13 @@ def score(
             concurrency=concurrency,
             rate_per_minute=rate_per_minute,
             options=CompareOptions(extra_columns=extra_columns.value),
-            config_version=etag,
+            config_version=version_id_for(canonical_bytes(live)),  # the id `versions`, `diff`, `rollback` use
             progress=progress_for(as_json),
         )
         if native_eval:
             native = _native(local, questions, report)
     if as_json:
-        typer.echo(json.dumps({**report.to_dict(), **({"native_eval": native} if native else {})}, ensure_ascii=False))
+        typer.echo(json.dumps({**report.to_dict(), "etag": etag, **({"native_eval": native} if native else {})}, ensure_ascii=False))
     else:
         _print_report(report)
         if native:

@@ -103,9 +103,11 @@ def apply_proposal(rt: Runtime, path: Path) -> dict[str, Any]:
         "proposal": str(path), "base_changed": live_version != document.get("base_version_id"),
         "applied": [p.fix.describe() for p in batch.accepted],
         "invalid": [{"fix": p.fix.describe(), "reason": r} for p, r in batch.invalid], "version": None,
-        "external_version": live.external_version_id,
+        "external_version": live.external_version_id, "parent": live_version, "accepted": len(batch.accepted),
     }
-    if batch.accepted:
+    if batch.accepted and canonical_bytes(batch.candidate) == canonical_bytes(space):
+        outcome["applied"] = []  # every fix is in the live config already: a re-apply writes nothing
+    elif batch.accepted:
         rt.backend.store.update(batch.candidate, etag)  # stale etag → ConcurrentEditError, nothing written
         data = canonical_bytes(batch.candidate)
         outcome["version"] = rt.tracking.record_version(data, parent_id=live_version, source="proposal",

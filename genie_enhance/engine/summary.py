@@ -25,9 +25,9 @@ def final_iteration(history: list[IterationRecord], live_version_id: str) -> Ite
 
 def campaign_summary(rt: Runtime, campaign_id: str, *, final_space: Path | None, report: Path | None) -> dict[str, Any]:
     """Exactly the keys `run --json` promises: `campaign`, `stop_reason`, `iterations`, `initial`/`final` scores
-    (train, holdout, all), `best_version`, fix counts, `rollbacks`, Genie/LLM calls, `cost_usd`, `api_errors`,
-    `holdout_ids`, `leak_guard` (proposals the leakage guard inspected and stopped, by rule, and the final-space
-    check), and the `final_space`/`report` paths."""
+    (train, holdout, all), `best_version`, `final_version` (the id of the config now live), fix counts,
+    `rollbacks`, Genie/LLM calls, `cost_usd`, `api_errors`, `holdout_ids`, `leak_guard` (proposals the leakage
+    guard inspected and stopped, by rule, and the final-space check), and the `final_space`/`report` paths."""
     camp = rt.tracking.campaign(campaign_id)
     history = rt.tracking.history(campaign_id)
     space, _ = rt.backend.store.export()
@@ -41,6 +41,7 @@ def campaign_summary(rt: Runtime, campaign_id: str, *, final_space: Path | None,
         "initial": _scores(history[0] if history else None),
         "final": _scores(final_iteration(history, live)),
         "best_version": camp.best_version_id,
+        "final_version": live,
         "fixes_applied": sum(s in ("applied", "kept") for s in statuses),
         "fixes_rejected": sum(s in ("invalid", "rejected") for s in statuses),
         "rollbacks": sum(e.kind == "rollback" for e in rt.tracking.events(campaign_id)),

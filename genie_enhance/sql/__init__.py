@@ -2,6 +2,7 @@
 
 from genie_enhance.sql.parse import (
     DIALECT,
+    KNOWN_DIALECTS,
     check_dialect,
     ensure_read_only,
     from_dialect,
@@ -15,6 +16,7 @@ from genie_enhance.sql.parse import (
 
 __all__ = [
     "DIALECT",
+    "KNOWN_DIALECTS",
     "check_dialect",
     "ensure_read_only",
     "from_dialect",

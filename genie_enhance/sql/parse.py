@@ -88,13 +88,15 @@ def to_duckdb(sql: str) -> str:
     return ensure_read_only(sql).sql(dialect="duckdb")
 
 
+KNOWN_DIALECTS = tuple(sorted(d.value for d in sqlglot.Dialects if d.value))  # what `--dialect` offers
+
+
 def check_dialect(name: str) -> str:
     """`name` if sqlglot knows the dialect; otherwise ValueError listing the known ones."""
     try:
         sqlglot.Dialect.get_or_raise(name)
     except ValueError as exc:
-        known = ", ".join(sorted(d.value for d in sqlglot.Dialects if d.value))
-        raise ValueError(f"unknown SQL dialect {name!r} (known: {known})") from exc
+        raise ValueError(f"unknown SQL dialect {name!r} (known: {', '.join(KNOWN_DIALECTS)})") from exc
     return name
 
 

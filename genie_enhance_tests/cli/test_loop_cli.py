@@ -20,8 +20,8 @@ from genie_enhance.tracking import TrackingStore
 from genie_enhance_tests.support.loop_world import CliCampaign, World, make_world
 
 SUMMARY_KEYS = {"campaign", "stop_reason", "iterations", "initial", "final", "best_version", "fixes_applied",
-                "fixes_rejected", "rollbacks", "genie_calls", "llm_calls", "cost_usd", "holdout_ids", "final_space",
-                "report", "api_errors", "leak_guard"}
+                "final_version", "fixes_rejected", "rollbacks", "genie_calls", "llm_calls", "cost_usd", "holdout_ids",
+                "final_space", "report", "api_errors", "leak_guard"}
 REGIONS = "demo.commerce.regions"
 
 

@@ -26,8 +26,8 @@ from genie_enhance.space.io import load_space, parse_space, space_to_json
 from genie_enhance.tracking import TrackingStore, version_id_for
 
 SUMMARY_KEYS = {"campaign", "stop_reason", "iterations", "initial", "final", "best_version", "fixes_applied",
-                "fixes_rejected", "rollbacks", "genie_calls", "llm_calls", "cost_usd", "holdout_ids", "final_space",
-                "report", "leak_guard"}
+                "final_version", "fixes_rejected", "rollbacks", "genie_calls", "llm_calls", "cost_usd", "holdout_ids",
+                "final_space", "report", "leak_guard"}
 
 
 @dataclass
