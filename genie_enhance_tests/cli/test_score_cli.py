@@ -72,12 +72,12 @@ def test_score_table_lists_failures_and_scores(scoring_shop_files) -> None:
     assert "all 50.0%" in out and "holdout n/a" in out
 
 
-def test_score_shows_a_progress_bar_on_stderr_only(shop_files) -> None:
+def test_score_shows_a_progress_bar_on_stderr_only(scoring_shop_files) -> None:
     """The core emits progress events; the CLI draws them with rich on stderr (a terminal: `TTY_COMPATIBLE=1`),
     and `--json` draws nothing."""
     terminal = CliRunner(env={"TTY_COMPATIBLE": "1", "COLUMNS": "120"})
-    args = ["score", "--warehouse", str(shop_files["warehouse"]), "--space", str(shop_files["space"]),
-            "--benchmarks", str(shop_files["benchmarks"]), "--holdout", "0"]
+    args = ["score", "--warehouse", str(scoring_shop_files["warehouse"]), "--space", str(scoring_shop_files["space"]),
+            "--benchmarks", str(scoring_shop_files["benchmarks"]), "--holdout", "0"]
     shown = terminal.invoke(app, args)
     assert shown.exit_code == 0, shown.stderr
     bar = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.stderr)
