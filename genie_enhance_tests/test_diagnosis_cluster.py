@@ -14,7 +14,13 @@ from genie_enhance.scoring.runner import score_benchmarks
 from genie_enhance.scoring.verdicts import Reason, Verdict
 from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401  (session fixture)
 from genie_enhance_tests.diagnosis_helpers import (
-    CUSTOMERS, ORDERS, RETURNS, failed, service_failure, shop_catalog, shop_space,
+    CUSTOMERS,
+    ORDERS,
+    RETURNS,
+    failed,
+    service_failure,
+    shop_catalog,
+    shop_space,
 )
 
 REPO = Path(__file__).resolve().parent.parent

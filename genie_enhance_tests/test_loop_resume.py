@@ -28,7 +28,15 @@ from genie_enhance.space.io import load_space
 from genie_enhance.tracking import TrackingStore, version_id_for
 from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
 from genie_enhance_tests.loop_world import (  # noqa: F401 - loop_campaign is a session fixture
-    RUN_FLAGS, CliCampaign, SpaceWriteLock, TrackingPeek, World, cli_command, cli_env, loop_campaign, make_world,
+    RUN_FLAGS,
+    CliCampaign,
+    SpaceWriteLock,
+    TrackingPeek,
+    World,
+    cli_command,
+    cli_env,
+    loop_campaign,
+    make_world,
     run_cli,
 )
 

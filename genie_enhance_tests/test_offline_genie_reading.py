@@ -15,7 +15,16 @@ from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.proposers.heuristic.data import DataProbe
 from genie_enhance.proposers.heuristic.terms import stem as proposer_stem
 from genie_enhance_tests.test_offline_genie import (  # noqa: F401  (fixtures)
-    CUSTOMERS, ORDERS, ORDERS_CUSTOMERS, REGIONS, col, make_space, passes, shop, shop_file, table,
+    CUSTOMERS,
+    ORDERS,
+    ORDERS_CUSTOMERS,
+    REGIONS,
+    col,
+    make_space,
+    passes,
+    shop,
+    shop_file,
+    table,
 )
 
 J = f"{ORDERS} o JOIN {CUSTOMERS} c ON o.cust_id = c.cust_id"

@@ -13,7 +13,15 @@ from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.core.protocols import AnswerStatus, Genie
 from genie_enhance.sql import ensure_read_only
 from genie_enhance_tests.test_offline_genie import (  # noqa: F401  (fixtures)
-    CUSTOMERS, ORDERS, ORDERS_CUSTOMERS, col, make_space, shop, shop_file, table, with_orders,
+    CUSTOMERS,
+    ORDERS,
+    ORDERS_CUSTOMERS,
+    col,
+    make_space,
+    shop,
+    shop_file,
+    table,
+    with_orders,
 )
 
 QUESTIONS = [

@@ -14,7 +14,14 @@ from genie_enhance.core.protocols import AnswerStatus
 from genie_enhance.scoring.compare_sql import compare_sql
 from genie_enhance.sql import ensure_read_only
 from genie_enhance_tests.test_offline_genie import (  # noqa: F401  (fixtures)
-    CUSTOMERS, ORDERS, ORDERS_CUSTOMERS, col, make_space, shop, shop_file, table,
+    CUSTOMERS,
+    ORDERS,
+    ORDERS_CUSTOMERS,
+    col,
+    make_space,
+    shop,
+    shop_file,
+    table,
 )
 
 O, C = ORDERS, CUSTOMERS

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.scoring.verdicts import Reason, Verdict
-from genie_enhance.space.fixes import AddSynonym, AddExampleSql, FixBase, SetTableDescription
+from genie_enhance.space.fixes import AddExampleSql, AddSynonym, FixBase, SetTableDescription
 from genie_enhance.tracking import CampaignSpec, IterationSummary, TrackingStore
 
 ORDERS = "demo.commerce.orders"

@@ -7,7 +7,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -49,26 +48,26 @@ PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="seconds between 
 def run(
     benchmarks: Path = typer.Option(..., "--benchmarks", help="markdown/JSON benchmark file or directory"),
     backend: str = BackendOpt,
-    warehouse: Optional[Path] = WarehouseOpt,
-    space: Optional[Path] = SpaceOpt,
-    space_id: Optional[str] = SpaceIdOpt,
-    warehouse_id: Optional[str] = WarehouseIdOpt,
-    catalog: Optional[str] = typer.Option(None, "--catalog", help="catalog name the DuckDB file is attached as"),
+    warehouse: Path | None = WarehouseOpt,
+    space: Path | None = SpaceOpt,
+    space_id: str | None = SpaceIdOpt,
+    warehouse_id: str | None = WarehouseIdOpt,
+    catalog: str | None = typer.Option(None, "--catalog", help="catalog name the DuckDB file is attached as"),
     target: float = typer.Option(0.9, "--target", min=0, max=1),
     max_iterations: int = typer.Option(6, "--max-iterations", min=1),
     holdout: float = typer.Option(0.3, "--holdout", min=0, max=0.99),
     seed: int = typer.Option(0, "--seed"),
     patience: int = typer.Option(2, "--patience", min=1),
     noise_tolerance: float = typer.Option(0.0, "--noise-tolerance", min=0),
-    max_cost_usd: Optional[float] = typer.Option(None, "--max-cost-usd", min=0),
-    max_wall_s: Optional[float] = typer.Option(None, "--max-wall-s", min=0),
+    max_cost_usd: float | None = typer.Option(None, "--max-cost-usd", min=0),
+    max_wall_s: float | None = typer.Option(None, "--max-wall-s", min=0),
     concurrency: int = typer.Option(8, "--concurrency", min=1),
     min_answered: float = typer.Option(0.9, "--min-answered", min=0, max=1, help="share of holdout (and train) "
                                        "questions that must be answered (not API errors) to decide; below it the "
                                        "failed ones are asked again, then the iteration is inconclusive"),
-    rate_per_minute: Optional[float] = typer.Option(
+    rate_per_minute: float | None = typer.Option(
         None, "--rate-per-minute", min=0.1, help="Genie questions per minute (databricks default: 5 per workspace)"),
-    profile: Optional[str] = ProfileOpt,
+    profile: str | None = ProfileOpt,
     poll_interval: float = PollOpt,
     settle_s: float = typer.Option(30.0, "--settle-s", min=0, help="seconds scoring waits after an update of the "
                                    "live space for it to take effect (databricks backend; local: 0)"),
@@ -77,11 +76,11 @@ def run(
     llm: str = typer.Option("auto", "--llm", help="auto (when OPENAI_API_KEY is set), on, off"),
     genie_latency_ms: float = typer.Option(0, "--genie-latency-ms", min=0, help="offline Genie latency"),
     genie_noise: float = typer.Option(0.0, "--genie-noise", min=0, max=1, help="offline Genie noise"),
-    space_key: Optional[str] = typer.Option(None, "--space-key", help="name of the space in the tracking store"),
+    space_key: str | None = typer.Option(None, "--space-key", help="name of the space in the tracking store"),
     out: Path = OutOpt,
     new_campaign: bool = typer.Option(False, "--new-campaign", help="start over instead of resuming"),
     supersede: bool = SupersedeOpt,
-    wait_for_lease: Optional[float] = WaitLeaseOpt,
+    wait_for_lease: float | None = WaitLeaseOpt,
     dry: bool = typer.Option(False, "--dry-run", help="score, propose, validate; write a proposal; apply nothing"),
     native_eval: bool = typer.Option(False, "--native-eval", help="after the campaign, also grade the final config "
                                      "with Genie's own benchmark evaluation (databricks; benchmarks in the space)"),
@@ -129,7 +128,7 @@ def _space_key(space: Path | None, space_id: str | None) -> str:
 
 
 @app.command()
-def report(out: Path = OutOpt, campaign: Optional[str] = typer.Option(None, "--campaign")) -> None:
+def report(out: Path = OutOpt, campaign: str | None = typer.Option(None, "--campaign")) -> None:
     """Write the HTML report of a campaign (default: the latest) to OUT/report.html."""
     store = TrackingStore(out_paths(out)["tracking"])
     latest = store.latest_campaign()
@@ -145,7 +144,7 @@ def diff(
     old: str = typer.Argument(..., help="version id (from the tracking store) or a space JSON file"),
     new: str = typer.Argument(..., help="version id or a space JSON file"),
     out: Path = OutOpt,
-    space_key: Optional[str] = typer.Option(None, "--space-key", help="refuse version ids of any other space"),
+    space_key: str | None = typer.Option(None, "--space-key", help="refuse version ids of any other space"),
 ) -> None:
     """Show what changed between two config versions (of one space)."""
     store = TrackingStore(out_paths(out)["tracking"])
@@ -181,13 +180,13 @@ def _version_bytes(store: TrackingStore, ref: str) -> bytes:
 def rollback(
     to: str = typer.Option(..., "--to", help="version id to restore (see `report` or the tracking store)"),
     backend: str = BackendOpt,
-    warehouse: Optional[Path] = WarehouseOpt,
-    space: Optional[Path] = SpaceOpt,
-    space_id: Optional[str] = SpaceIdOpt,
-    warehouse_id: Optional[str] = WarehouseIdOpt,
-    profile: Optional[str] = ProfileOpt,
+    warehouse: Path | None = WarehouseOpt,
+    space: Path | None = SpaceOpt,
+    space_id: str | None = SpaceIdOpt,
+    warehouse_id: str | None = WarehouseIdOpt,
+    profile: str | None = ProfileOpt,
     out: Path = OutOpt,
-    space_key: Optional[str] = SpaceKeyOpt,
+    space_key: str | None = SpaceKeyOpt,
 ) -> None:
     """Restore a recorded config version's exact bytes on the live space (validated; the live bytes are recorded
     first when no version of the space has them, and the output names that version)."""
@@ -205,14 +204,14 @@ def rollback(
 def apply_cmd(
     proposal: Path = typer.Option(..., "--proposal", help="proposal file written by `run --dry-run`"),
     backend: str = BackendOpt,
-    warehouse: Optional[Path] = WarehouseOpt,
-    space: Optional[Path] = SpaceOpt,
-    space_id: Optional[str] = SpaceIdOpt,
-    warehouse_id: Optional[str] = WarehouseIdOpt,
-    profile: Optional[str] = ProfileOpt,
+    warehouse: Path | None = WarehouseOpt,
+    space: Path | None = SpaceOpt,
+    space_id: str | None = SpaceIdOpt,
+    warehouse_id: str | None = WarehouseIdOpt,
+    profile: str | None = ProfileOpt,
     out: Path = OutOpt,
     as_json: bool = typer.Option(False, "--json"),
-    space_key: Optional[str] = SpaceKeyOpt,
+    space_key: str | None = SpaceKeyOpt,
 ) -> None:
     """Re-validate a reviewed proposal against the live config and etag, then apply it as one batch."""
     with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile, space_key) as rt:

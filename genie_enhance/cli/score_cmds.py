@@ -60,7 +60,7 @@ def _user_errors() -> Iterator[None]:
 
 
 def _open_backend(backend: Backend, warehouse: Path | None, space: Path | None, catalog: str | None,
-                  remote: "Remote | None" = None) -> LocalBackend | DatabricksBackend:
+                  remote: Remote | None = None) -> LocalBackend | DatabricksBackend:
     if backend is Backend.databricks:
         remote = remote or Remote()
         missing = [flag for flag, value in (("--space-id", remote.space_id), ("--warehouse-id", remote.warehouse_id))

@@ -95,7 +95,7 @@ class SpaceConfig(_Strict):
     llm: LLMMode | None = None  # default: the file's llm.mode
 
     @model_validator(mode="after")
-    def _backend_fields(self) -> "SpaceConfig":
+    def _backend_fields(self) -> SpaceConfig:
         needed = ("warehouse", "space") if self.backend == "local" else ("space_id", "warehouse_id")
         missing = [name for name in needed if getattr(self, name) in (None, "")]
         if missing:

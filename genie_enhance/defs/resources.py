@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -47,14 +47,14 @@ def recorded_settings(campaign: CampaignRecord) -> CampaignSettings:
 
 class ModelPrice(dg.Config):
     name: str
-    input_usd_per_mtok: Optional[float] = None
-    output_usd_per_mtok: Optional[float] = None
+    input_usd_per_mtok: float | None = None
+    output_usd_per_mtok: float | None = None
 
 
 class LLMResource(dg.ConfigurableResource):
     """OpenAI-compatible endpoint settings; the key is read from `api_key_env` only when a run needs the LLM."""
 
-    base_url: Optional[str] = None
+    base_url: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
     models: list[ModelPrice] = []
 
@@ -108,8 +108,8 @@ class SpacesResource(dg.ConfigurableResource):
     llm: LLMResource
 
     _runtimes: dict[str, Runtime] = PrivateAttr(default_factory=dict)
-    _project: Optional[ProjectConfig] = PrivateAttr(default=None)
-    _tracking: Optional[TrackingStore] = PrivateAttr(default=None)
+    _project: ProjectConfig | None = PrivateAttr(default=None)
+    _tracking: TrackingStore | None = PrivateAttr(default=None)
     _settings: dict[str, CampaignSettings] = PrivateAttr(default_factory=dict)  # by campaign id
 
     def project(self) -> ProjectConfig:

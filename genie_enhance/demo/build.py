@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genie_enhance.demo.space_configs import BARE_SPACE, TUNED_SPACE, demo_space_text
-from genie_enhance.fileio import atomic_write
 from genie_enhance.demo.warehouse import DEFAULT_SEED, build_demo_warehouse
+from genie_enhance.fileio import atomic_write
 
 
 @dataclass(frozen=True)

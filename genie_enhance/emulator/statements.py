@@ -104,7 +104,7 @@ def render(value: Any) -> str | None:
         return format(value, "f")
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+            return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
         return value.isoformat(timespec="microseconds")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
@@ -175,14 +175,14 @@ class StatementRecord:
     pending_polls: int = 0
 
     @classmethod
-    def succeeded(cls, statement_id: str, result: Tabular, chunk_rows: int) -> "StatementRecord":
+    def succeeded(cls, statement_id: str, result: Tabular, chunk_rows: int) -> StatementRecord:
         columns = [{"name": n, "position": i, **databricks_type(t)} for i, (n, t) in enumerate(zip(result.names, result.duck_types))]
         cells = [[render(v) for v in row] for row in result.rows]
         chunks = [cells[i:i + chunk_rows] for i in range(0, len(cells), chunk_rows)]
         return cls(statement_id, "SUCCEEDED", columns, chunks, len(cells), result.truncated)
 
     @classmethod
-    def failed(cls, statement_id: str, exc: SqlExecutionError) -> "StatementRecord":
+    def failed(cls, statement_id: str, exc: SqlExecutionError) -> StatementRecord:
         return cls(statement_id, "FAILED", error={"error_code": "BAD_REQUEST", "message": str(exc)}, sql_state=exc.sql_state)
 
     def status(self) -> dict[str, Any]:

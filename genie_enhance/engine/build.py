@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
 from genie_enhance.backends.local.factory import open_local_backend
@@ -36,7 +36,9 @@ def databricks_backend(space_id: str, warehouse_id: str, *, profile: str | None 
                        max_per_minute: float | None = None, poll_interval_s: float = 1.0, **kwargs: Any) -> Backend:
     """A Genie space and SQL warehouse of a workspace (unified auth; `kwargs` go to `open_databricks_backend`).
     Questions are throttled per workspace, at `max_per_minute` or the Conversation API's 5 per minute."""
-    from genie_enhance.backends.databricks import open_databricks_backend  # databricks-sdk is heavy: loaded only when a workspace is used
+    from genie_enhance.backends.databricks import (
+        open_databricks_backend,  # databricks-sdk is heavy: loaded only when a workspace is used
+    )
 
     opened = open_databricks_backend(space_id, warehouse_id, profile=profile, poll_interval_s=poll_interval_s,
                                      max_per_minute=max_per_minute or DEFAULT_QUESTIONS_PER_MINUTE, **kwargs)
@@ -82,7 +84,9 @@ def workspace_runtime(settings: CampaignSettings, backend: Backend, out_dir: Pat
     """A runtime over a Databricks backend: the workspace credentials are scrubbed from the tracking store, and
     with the LLM on it is the workspace's serving endpoints (workspace auth per request) unless an explicit
     endpoint is configured (`OPENAI_BASE_URL`, or `explicit_llm` — e.g. a base URL in genie_enhance.yaml)."""
-    from genie_enhance.backends.databricks.client import credential_secrets  # databricks-sdk is heavy: loaded only when a workspace is used
+    from genie_enhance.backends.databricks.client import (
+        credential_secrets,  # databricks-sdk is heavy: loaded only when a workspace is used
+    )
     from genie_enhance.backends.databricks.llm import workspace_http_client, workspace_llm_settings
 
     client = backend.closer.client

@@ -8,7 +8,7 @@ rows are discarded, and it is redone from the same config, deciding exactly as a
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from genie_enhance.engine.admission import SPACE_WARNING
 from genie_enhance.engine.iteration import IterationOutcome, apply_batch, run_iteration

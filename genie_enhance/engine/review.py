@@ -8,7 +8,7 @@ space may have changed since — and applies what is still valid as one batch.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ def dry_run(rt: Runtime, proposal_path: Path) -> dict[str, Any]:
     batch = build_batch(rt, planned.base_space, planned.proposals)
     document = {
         "format": PROPOSAL_FORMAT, "space_key": rt.settings.space_key, "campaign": campaign_id,
-        "created_at": datetime.now(timezone.utc).isoformat(), "base_version_id": snap.version_id,
+        "created_at": datetime.now(UTC).isoformat(), "base_version_id": snap.version_id,
         "base_etag": snap.etag, "scores": scored.report.score, "decision": planned.decision.reason,
         "fixes": [_proposal_entry(p) for p in batch.accepted],
         "rejected": [{**_proposal_entry(p), "reason": r} for p, r in [*planned.rejected, *batch.invalid]],

@@ -7,20 +7,21 @@ share one code path.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from genie_enhance.core.protocols import Genie, Warehouse
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, BenchmarkWarning, split_benchmarks
+from genie_enhance.core.catalog import Catalog
+from genie_enhance.core.protocols import Genie, Warehouse
 from genie_enhance.engine.policy import Policy
 from genie_enhance.engine.settler import Settler
+from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.scoring.runner import ExpectedCache
 from genie_enhance.scoring.verdicts import CompareOptions
-from genie_enhance.errors import GenieEnhanceError
-from genie_enhance.core.catalog import Catalog
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.store import SpaceStore
 from genie_enhance.tracking import TrackingStore
@@ -77,7 +78,7 @@ class Backend:
         if self.closer is not None:
             self.closer.close()
 
-    def read_only(self, why: str) -> "Backend":
+    def read_only(self, why: str) -> Backend:
         """The same backend with a space store that refuses every update (`why` names the guarded path)."""
         return replace(self, store=ReadOnlySpaceStore(self.store, why), closer=None)
 

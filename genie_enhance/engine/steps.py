@@ -7,7 +7,6 @@ The back edge (this iteration's config and lessons feeding the next) goes throug
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,13 +18,12 @@ from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.proposing import propose
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.versions import canonical_bytes, record_live_if_unknown
-from genie_enhance.errors import ConcurrentEditError
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.runner import QuestionResult, ScoreReport, score_benchmarks
 from genie_enhance.scoring.verdicts import Verdict
 from genie_enhance.space.io import parse_space
 from genie_enhance.space.model import SerializedSpace
-from genie_enhance.tracking import IterationRecord, IterationSummary, version_id_for
+from genie_enhance.tracking import IterationRecord, version_id_for
 
 
 def write_version(rt: Runtime, version_id: str, campaign_id: str | None = None,

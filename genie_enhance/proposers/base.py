@@ -61,7 +61,7 @@ class ProposerContext(BaseModel):
     blocked_reasons: dict[str, str] = Field(default_factory=dict)  # key → why it is blocked (for the record)
 
     @model_validator(mode="after")
-    def _train_only(self) -> "ProposerContext":
+    def _train_only(self) -> ProposerContext:
         """A holdout result must never reach a proposer: the holdout score would stop measuring generalisation."""
         leaked = [r.id for r in [*(r for r, _ in self.train_failures), *self.train_results] if r.role != "train"]
         if leaked:

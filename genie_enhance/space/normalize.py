@@ -5,7 +5,7 @@ Pure functions: each returns a new `SerializedSpace` and leaves its argument unt
 
 from __future__ import annotations
 
-from genie_enhance.space.ids import is_valid_id, unique_id
+from genie_enhance.space.ids import unique_id
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import ColumnConfig, SerializedSpace, TableSource
 
@@ -58,10 +58,10 @@ def _fill_ids(space: SerializedSpace) -> None:
         *(("expression", s, s.alias + join_lines(s.sql)) for s in snippets.expressions),
         *(("measure", s, s.alias + join_lines(s.sql)) for s in snippets.measures),
     ]
-    instruction_pool = {getattr(obj, "id") for _, obj, _ in items if getattr(obj, "id")}
+    instruction_pool = {obj.id for _, obj, _ in items if obj.id}
     for kind, obj, content in items:
-        if not getattr(obj, "id"):
-            setattr(obj, "id", unique_id(instruction_pool, kind, content))
+        if not obj.id:
+            obj.id = unique_id(instruction_pool, kind, content)
 
 
 def _sort_collections(space: SerializedSpace) -> None:

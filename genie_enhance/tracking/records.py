@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,7 +27,7 @@ R = TypeVar("R", bound=BaseModel)
 
 
 def _aware_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def version_id_for(data: bytes) -> str:
@@ -37,7 +37,7 @@ def version_id_for(data: bytes) -> str:
 
 def new_campaign_id() -> str:
     """A sortable, unique campaign id such as `c20250101T120000-3fa2c1`."""
-    return f"c{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    return f"c{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 # ---------------------------------------------------------------------------------------------------- inputs

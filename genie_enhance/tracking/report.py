@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -219,7 +219,7 @@ def build_report_data(store: TrackingStore, campaign_id: str) -> ReportData:
     calls = store.llm_calls(campaign_id)
     first_id, final_id = _diff_endpoints(campaign, history, versions)
     return ReportData(
-        generated_at=datetime.now(timezone.utc),
+        generated_at=datetime.now(UTC),
         header=_header(store, campaign, iterations, fixes, calls, final_id),
         iterations=iterations,
         grid=_grid(results, set(campaign.holdout_ids)),

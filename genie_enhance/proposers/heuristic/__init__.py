@@ -102,7 +102,7 @@ class HeuristicProposer:
         candidate.fix = fix.model_copy(update={"synonyms": kept})
         return candidate
 
-    def _for_case(self, case: FailureCase, bench: Workbench, ctx: ProposerContext, fresh: "_Freshness") -> list[Candidate]:
+    def _for_case(self, case: FailureCase, bench: Workbench, ctx: ProposerContext, fresh: _Freshness) -> list[Candidate]:
         ladders: dict[str, list[Candidate]] = {}
         for family in self.families:
             for candidate in family(case, bench):

@@ -38,11 +38,7 @@ FIX_TYPES: tuple[type[FixBase], ...] = (
 )
 
 Fix = Annotated[
-    Union[
-        AddSynonym, RemoveSynonym, SetColumnDescription, SetTableDescription, AddJoin, FixJoin, AddExampleSql,
-        EnableFormatAssistance, EnableEntityMatching, AddSqlSnippet, SetTextInstruction, AppendTextInstruction,
-        ExcludeColumn, IncludeColumn,
-    ],
+    AddSynonym | RemoveSynonym | SetColumnDescription | SetTableDescription | AddJoin | FixJoin | AddExampleSql | EnableFormatAssistance | EnableEntityMatching | AddSqlSnippet | SetTextInstruction | AppendTextInstruction | ExcludeColumn | IncludeColumn,
     Field(discriminator="type"),
 ]
 FixAdapter: TypeAdapter[Fix] = TypeAdapter(Fix)

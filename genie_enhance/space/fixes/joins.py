@@ -32,7 +32,6 @@ from genie_enhance.space.fixes.join_sql import (
     pair_key,
     render_condition,
     spec_pair_keys,
-    spec_sides,
     split_spec_sql,
 )
 from genie_enhance.space.ids import unique_id

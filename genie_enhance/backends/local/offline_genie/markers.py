@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from genie_enhance.backends.local.offline_genie.keywords import (
-    COMPARISONS, GRAIN_ADJECTIVES, GRAINS, GROUP_MARKERS, LEAST, MOST, RANK_WORDS, YEAR_PREPOSITIONS,
+    COMPARISONS,
+    GRAIN_ADJECTIVES,
+    GRAINS,
+    GROUP_MARKERS,
+    LEAST,
+    MOST,
+    RANK_WORDS,
+    YEAR_PREPOSITIONS,
 )
 from genie_enhance.backends.local.offline_genie.mentions import Mention
 from genie_enhance.backends.local.offline_genie.text import MONTHS, Token

@@ -16,7 +16,7 @@ from genie_enhance.backends.local.offline_genie.roles import is_key
 
 
 def noise_rng(seed: int, question: str, nth: int) -> random.Random:
-    digest = hashlib.sha256(f"{seed}\x1f{question}\x1f{nth}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{seed}\x1f{question}\x1f{nth}".encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 

@@ -18,7 +18,15 @@ from __future__ import annotations
 from genie_enhance.backends.local.offline_genie.clauses import ClauseReader
 from genie_enhance.backends.local.offline_genie.intent import Dimension, Intent, Measure, Rank
 from genie_enhance.backends.local.offline_genie.keywords import (
-    AGGREGATES, DISTINCT, EARLIEST, FILLERS, GROUP_MARKERS, LATEST, LEAST, LIST_WORDS, MOST,
+    AGGREGATES,
+    DISTINCT,
+    EARLIEST,
+    FILLERS,
+    GROUP_MARKERS,
+    LATEST,
+    LEAST,
+    LIST_WORDS,
+    MOST,
 )
 from genie_enhance.backends.local.offline_genie.mentions import Mention
 from genie_enhance.backends.local.offline_genie.roles import is_key
