@@ -123,7 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload, headers = exc.status, exc.body(), exc.headers()
         except Exception as exc:  # a bug here must answer, not hang the client
             logger.exception("emulator failure on %s %s", method, url.path)
-            status, payload, headers = 500, {"error_code": "INTERNAL_ERROR", "message": f"emulator failure: {type(exc).__name__}: {exc}"}, {}
+            message = f"emulator failure: {type(exc).__name__}: {exc}"
+            status, payload, headers = 500, {"error_code": "INTERNAL_ERROR", "message": message}, {}
         # logged before replying, so a client that got the reply always finds its request in the log
         self.server.workspace.state.log(RequestRecord(method, url.path, query, body, status, route_name))
         self._send(status, payload, headers)
@@ -222,7 +223,8 @@ class Emulator:
         return emulator, record
 
     # ------------------------------------------------------------------------------------------ set-up
-    def add_space(self, space: SerializedSpace | str, *, space_id: str | None = None, title: str = "Emulated space") -> SpaceRecord:
+    def add_space(self, space: SerializedSpace | str, *, space_id: str | None = None,
+                  title: str = "Emulated space") -> SpaceRecord:
         """Store a space (validated like an update; `ApiError` 400 lists the problems)."""
         return self.workspace.add_space(space, space_id=space_id, title=title)
 

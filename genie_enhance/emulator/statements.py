@@ -176,7 +176,8 @@ class StatementRecord:
 
     @classmethod
     def succeeded(cls, statement_id: str, result: Tabular, chunk_rows: int) -> StatementRecord:
-        columns = [{"name": n, "position": i, **databricks_type(t)} for i, (n, t) in enumerate(zip(result.names, result.duck_types))]
+        columns = [{"name": n, "position": i, **databricks_type(t)}
+                   for i, (n, t) in enumerate(zip(result.names, result.duck_types))]
         cells = [[render(v) for v in row] for row in result.rows]
         chunks = [cells[i:i + chunk_rows] for i in range(0, len(cells), chunk_rows)]
         return cls(statement_id, "SUCCEEDED", columns, chunks, len(cells), result.truncated)

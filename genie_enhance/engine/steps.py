@@ -193,7 +193,8 @@ def _results_of(rt: Runtime, campaign_id: str, iteration: int) -> list[tuple[Que
     for r in rt.tracking.results(campaign_id, iteration):
         result = QuestionResult(
             id=r.question_id, question=r.question, label=r.label, role=r.role, expected_sql=r.expected_sql or "",
-            generated_sql=r.generated_sql, verdict=r.verdict, reason=r.reason, category=FailureCategory(r.category) if r.category else None,
+            generated_sql=r.generated_sql, verdict=r.verdict, reason=r.reason,
+            category=FailureCategory(r.category) if r.category else None,
             details=r.details, latency_s=r.latency_s, genie_error=r.genie_error,
         )
         pairs.append((result, Diagnosis.model_validate(r.diagnosis) if r.diagnosis else None))

@@ -235,7 +235,8 @@ class LLMClient:
             self.on_call(call)
 
     # ------------------------------------------------------------------------------------------ helpers
-    def _repair_messages(self, request: _Request, sent: _Sent, problem: str | None, schema: type[BaseModel]) -> list[dict[str, Any]]:
+    def _repair_messages(self, request: _Request, sent: _Sent, problem: str | None,
+                         schema: type[BaseModel]) -> list[dict[str, Any]]:
         repair = render("json_repair.md.j2", problem=problem, schema_name=schema.__name__, schema=schema_json(schema))
         return [*request.messages, {"role": "assistant", "content": sent.result.content or ""}, user(repair)]
 

@@ -45,7 +45,8 @@ def _parse_all(sql: str) -> tuple[exp.Expression, ...]:
     try:
         parsed = sqlglot.parse(sql, read=DIALECT)
     except ParseError as exc:
-        raise SqlParseError(f"cannot parse SQL ({_first_line(sql)}): {exc.errors[0]['description'] if exc.errors else exc}") from exc
+        detail = exc.errors[0]['description'] if exc.errors else exc
+        raise SqlParseError(f"cannot parse SQL ({_first_line(sql)}): {detail}") from exc
     return tuple(p for p in parsed if p is not None)
 
 

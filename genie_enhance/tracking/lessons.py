@@ -96,8 +96,8 @@ def lesson_prior(lessons: Sequence[Lesson], fix_type: str, category: str | None 
     Uses the exact (type, category) lesson when there is one, else the type's record over all categories, else
     0.5 (no evidence). Proposers rank by it and can skip types far below 0.5 that keep hurting.
     """
-    exact = [l for l in lessons if l.fix_type == fix_type and (category is None or l.category == category)]
-    chosen = exact or [l for l in lessons if l.fix_type == fix_type]
-    applied = sum(l.applied for l in chosen)
-    helped = sum(l.helped for l in chosen)
+    exact = [x for x in lessons if x.fix_type == fix_type and (category is None or x.category == category)]
+    chosen = exact or [x for x in lessons if x.fix_type == fix_type]
+    applied = sum(x.applied for x in chosen)
+    helped = sum(x.helped for x in chosen)
     return (helped + 1) / (applied + 2)

@@ -89,7 +89,8 @@ class DatabricksGenie:
             answer = self._ask(question, started, meta)
         except SDK_ERRORS as exc:
             error_type, retryable = classify(exc)
-            answer = GenieAnswer(question, status=AnswerStatus.FAILED, error=describe(exc), error_type=error_type, retryable=retryable)
+            answer = GenieAnswer(question, status=AnswerStatus.FAILED, error=describe(exc), error_type=error_type,
+                                 retryable=retryable)
         answer.meta = {**meta, **answer.meta}
         answer.latency_s = time.monotonic() - started
         return answer

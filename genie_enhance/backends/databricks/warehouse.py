@@ -185,7 +185,8 @@ class DatabricksWarehouse:
             by_catalog[parts[0].lower()].append((parts[1].lower(), parts[2].lower()))
         for name, tables in by_catalog.items():
             wanted = exp.or_(*(
-                exp.and_(_lower("table_schema").eq(exp.Literal.string(schema)), _lower("table_name").eq(exp.Literal.string(table)))
+                exp.and_(_lower("table_schema").eq(exp.Literal.string(schema)),
+                         _lower("table_name").eq(exp.Literal.string(table)))
                 for schema, table in tables
             ))
             source = exp.table_("columns", db="information_schema", catalog=name, quoted=True)

@@ -8,7 +8,7 @@ dedupe and `describe()` for humans. JSON reads naturally, e.g.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
@@ -38,7 +38,9 @@ FIX_TYPES: tuple[type[FixBase], ...] = (
 )
 
 Fix = Annotated[
-    AddSynonym | RemoveSynonym | SetColumnDescription | SetTableDescription | AddJoin | FixJoin | AddExampleSql | EnableFormatAssistance | EnableEntityMatching | AddSqlSnippet | SetTextInstruction | AppendTextInstruction | ExcludeColumn | IncludeColumn,
+    AddSynonym | RemoveSynonym | SetColumnDescription | SetTableDescription | AddJoin | FixJoin | AddExampleSql
+    | EnableFormatAssistance | EnableEntityMatching | AddSqlSnippet | SetTextInstruction | AppendTextInstruction
+    | ExcludeColumn | IncludeColumn,
     Field(discriminator="type"),
 ]
 FixAdapter: TypeAdapter[Fix] = TypeAdapter(Fix)

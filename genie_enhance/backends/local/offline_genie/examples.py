@@ -4,8 +4,9 @@ Literals are the parts of a question that may differ between two askings of the 
 ISO dates, stored values (entity matching) and words the example SQL holds as string literals. The two questions
 are aligned word by word (difflib); each literal of the example question is paired with the words that replace it.
 Similarity is the Jaccard overlap of the remaining content words (literal positions count as equal), with
-"per/each/every/across" read as "by" and "how many"/"how much" kept as count/sum. The example is reused when similarity ≥ `THRESHOLD` and every literal of the
-asked question found a slot in the example (otherwise the example answers a different question).
+"per/each/every/across" read as "by" and "how many"/"how much" kept as count/sum. The example is reused when
+similarity ≥ `THRESHOLD` and every literal of the asked question found
+a slot in the example (otherwise the example answers a different question).
 
 Adapting: `:parameters` are bound from the aligned literal when the example question shows the parameter's
 default value, else from a literal of the parameter's type, else their default; other SQL literals equal to an
