@@ -231,7 +231,7 @@ def _print_report(report: ScoreReport) -> None:
             table.add_row(q.id[:8], *((q.label or "",) if labels else ()), q.question, q.verdict.value, reason,
                           _details_text(q.details))
         console.print(table)
-    scores = "  ".join(f"{name} {_pct(value)}" for name, value in report.score.items())
+    scores = "  ".join(f"{name} {_pct(value)}" for name, value in report.score.model_dump().items())
     counts = ", ".join(f"{name} {value}" for name, value in report.counts.items())
     console.print(f"[bold]score[/bold]  {scores}", highlight=False)
     console.print(f"counts: {counts}; genie calls {report.genie_calls}; {report.wall_s:.1f}s", highlight=False)

@@ -154,8 +154,8 @@ def iteration_summary(state: IterationState) -> IterationSummary:
     scored, planned, decision, batch, applied = (state.scored, state.planned, state.decision, state.batch,
                                                  state.applied_version_id)
     return IterationSummary(
-        score_train=scored.report.score.get("train"), score_holdout=scored.report.score.get("holdout"),
-        score_all=scored.report.score.get("all"), objective=scored.objective, counts=scored.report.counts,
+        score_train=scored.report.score.train, score_holdout=scored.report.score.holdout,
+        score_all=scored.report.score.all, objective=scored.objective, counts=scored.report.counts,
         decision="rollback" if decision.rollback and decision.action is Action.CONTINUE else decision.action.value,
         decision_reason=decision.reason, stop_reason=decision.stop_reason.value if decision.stop_reason else None,
         fixes_proposed=len(planned.proposals), fixes_applied=len(batch.accepted) if applied else 0,

@@ -44,7 +44,7 @@ def dry_run(rt: Runtime, proposal_path: Path) -> dict[str, Any]:
     document = {
         "format": PROPOSAL_FORMAT, "space_key": rt.settings.space_key, "campaign": campaign_id,
         "created_at": datetime.now(UTC).isoformat(), "base_version_id": snap.version_id,
-        "base_etag": snap.etag, "scores": scored.report.score, "decision": planned.decision.reason,
+        "base_etag": snap.etag, "scores": scored.report.score.model_dump(), "decision": planned.decision.reason,
         "fixes": [_proposal_entry(p) for p in batch.accepted],
         "rejected": [{**_proposal_entry(p), "reason": r} for p, r in [*planned.rejected, *batch.invalid]],
         "diff": config_diff(canonical_bytes(planned.base_space), canonical_bytes(batch.candidate)),
@@ -52,8 +52,8 @@ def dry_run(rt: Runtime, proposal_path: Path) -> dict[str, Any]:
     proposal_path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(proposal_path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     rt.tracking.complete_iteration(campaign_id, 1, IterationSummary(
-        score_train=scored.report.score.get("train"), score_holdout=scored.report.score.get("holdout"),
-        score_all=scored.report.score.get("all"), objective=scored.objective, counts=scored.report.counts,
+        score_train=scored.report.score.train, score_holdout=scored.report.score.holdout,
+        score_all=scored.report.score.all, objective=scored.objective, counts=scored.report.counts,
         decision=Action.STOP.value, decision_reason="dry run: proposal written, nothing applied",
         stop_reason="dry_run", fixes_proposed=len(planned.proposals), genie_calls=scored.report.genie_calls,
     ))

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -25,6 +25,11 @@ from genie_enhance.scoring.verdicts import CompareOptions
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.store import SpaceStore
 from genie_enhance.tracking import TrackingStore
+
+if TYPE_CHECKING:
+    from genie_enhance.llm.client import LLMClient
+    from genie_enhance.proposers.base import Proposer
+    from genie_enhance.space.validation.problems import Problem
 
 
 class CampaignSettings(BaseModel):
@@ -61,6 +66,10 @@ class CampaignSettings(BaseModel):
         return CompareOptions(extra_columns=self.extra_columns)
 
 
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
 @dataclass
 class Backend:
     """The three protocol implementations a campaign talks to."""
@@ -69,7 +78,7 @@ class Backend:
     genie: Genie
     store: SpaceStore
     warehouse: Warehouse
-    closer: Any = None  # object with close(), released by `Runtime.close`
+    closer: Closeable | None = None  # released by `Runtime.close`
     # A Genie answering from a given config without touching the live space (re-scoring a recorded version);
     # None when the backend can only answer from the live space.
     answer_for: Callable[[SerializedSpace], Genie] | None = None
@@ -106,8 +115,8 @@ class Runtime:
     backend: Backend
     tracking: TrackingStore
     benchmarks: list[Benchmark]
-    proposers: list[Any] = field(default_factory=list)  # objects with the `Proposer` protocol
-    llm: Any = None  # an `LLMClient` when an LLM is configured
+    proposers: list[Proposer] = field(default_factory=list)
+    llm: LLMClient | None = None  # set when an LLM is configured
     progress: bool = False
     expected_cache: ExpectedCache = field(default_factory=ExpectedCache)
     _catalog: Catalog | None = None
@@ -116,7 +125,7 @@ class Runtime:
     entity_values: list[str] | None = None  # the leakage guard's entity values, read once per runtime
     benchmark_warnings: list[BenchmarkWarning] = field(default_factory=list)
     settler: Settler = field(default_factory=Settler)  # clock and sleep of propagation waits (tests inject)
-    space_warnings: list[Any] = field(default_factory=list)  # `Problem` warnings of the starting config
+    space_warnings: list[Problem] = field(default_factory=list)  # warnings of the starting config
 
     @property
     def split(self) -> BenchmarkSplit:

@@ -8,7 +8,6 @@ The back edge (this iteration's config and lessons feeding the next) goes throug
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from genie_enhance.benchmarks import Benchmark
 from genie_enhance.diagnosis import Diagnosis, diagnose_all
@@ -18,8 +17,9 @@ from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.proposing import propose
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.versions import canonical_bytes, record_live_if_unknown
+from genie_enhance.proposers.base import Proposal
 from genie_enhance.scoring.categories import FailureCategory
-from genie_enhance.scoring.runner import QuestionResult, ScoreReport, score_benchmarks
+from genie_enhance.scoring.runner import QuestionResult, ScoreReport, Scores, score_benchmarks
 from genie_enhance.scoring.verdicts import Verdict
 from genie_enhance.space.io import parse_space
 from genie_enhance.space.model import SerializedSpace
@@ -89,9 +89,9 @@ class Scored:
     objective: float | None
 
 
-def objective_of(score: dict[str, float | None], has_holdout: bool) -> float | None:
+def objective_of(score: Scores, has_holdout: bool) -> float | None:
     """The holdout score when a holdout exists, else the score over all questions."""
-    return score.get("holdout") if has_holdout else score.get("all")
+    return score.holdout if has_holdout else score.all
 
 
 def score(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot) -> Scored:
@@ -128,8 +128,8 @@ class Plan:
     base_space: SerializedSpace
     base_etag: str
     base_version_id: str
-    proposals: list[Any] = field(default_factory=list)
-    rejected: list[tuple[Any, str]] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)
+    rejected: list[tuple[Proposal, str]] = field(default_factory=list)
 
 
 def scored_points(history: list[IterationRecord], answered: dict[int, float] | None = None) -> list[ScoredIteration]:
@@ -210,7 +210,7 @@ def train_failures(pairs: list[tuple[QuestionResult, Diagnosis | None]]) -> list
 def plan(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot, scored: Scored) -> Plan:
     """Decide (keep / roll back / stop) from the history, then propose the next batch from train failures."""
     current = ScoredIteration(iteration=iteration, version_id=snap.version_id, objective=scored.objective,
-                              train=scored.report.score.get("train"), answered=answered_share(scored.report.questions))
+                              train=scored.report.score.train, answered=answered_share(scored.report.questions))
     history = _scored_history(rt, campaign_id, current)
     decision = decide(history, rt.settings.policy())
     if decision.inconclusive:  # nothing is judged, kept, reverted or proposed on too few answers

@@ -20,6 +20,7 @@ from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.space.fixes import Fix
 from genie_enhance.space.model import SerializedSpace
+from genie_enhance.tracking.lessons import Lesson
 
 
 class Proposal(BaseModel):
@@ -55,7 +56,7 @@ class ProposerContext(BaseModel):
     # every scored TRAIN question, passing ones too: a phrase taught for one failure must not contradict what the
     # same phrase means in the other train questions (that is how a fix regresses passing questions)
     train_results: list[QuestionResult] = Field(default_factory=list)
-    lessons: list[Any] = Field(default_factory=list)  # objects with fix_type, category, applied, helped, hurt, mean_delta
+    lessons: list[Lesson] = Field(default_factory=list)
     iteration: int = 0
     blocked_keys: set[str] = Field(default_factory=set)  # keys of fixes reverted or invalid earlier in the campaign
     blocked_reasons: dict[str, str] = Field(default_factory=dict)  # key → why it is blocked (for the record)

@@ -90,11 +90,24 @@ class QuestionResult(BaseModel):
         return self.category is not None and self.category.is_service_failure
 
 
+class Scores(BaseModel):
+    """Train / holdout / all scores (fractions in [0, 1]; None when that split has nothing scorable)."""
+
+    train: float | None = None
+    holdout: float | None = None
+    all: float | None = None
+
+    @classmethod
+    def of(cls, results: Sequence[QuestionResult]) -> Scores:
+        return cls(train=score_of([r for r in results if r.role == "train"]),
+                   holdout=score_of([r for r in results if r.role == "holdout"]), all=score_of(results))
+
+
 class ScoreReport(BaseModel):
     """Per-question results, scores for train/holdout/all, counts and cost of one scoring run."""
 
     questions: list[QuestionResult]
-    score: dict[str, float | None]
+    score: Scores
     counts: dict[str, int]
     genie_calls: int = 0
     wall_s: float = 0.0
@@ -267,10 +280,9 @@ def score_benchmarks(
     )
     started = time.perf_counter()
     results = _run_all(list(benchmarks), scorer, concurrency, progress)
-    by_role = {role: [r for r in results if r.role == role] for role in ("train", "holdout")}
     return ScoreReport(
         questions=results,
-        score={"train": score_of(by_role["train"]), "holdout": score_of(by_role["holdout"]), "all": score_of(results)},
+        score=Scores.of(results),
         counts=count_results(results),
         genie_calls=scorer.genie_calls,
         wall_s=round(time.perf_counter() - started, 3),
