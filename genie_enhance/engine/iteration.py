@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from genie_enhance.engine.batch import Batch, build_batch
 from genie_enhance.engine.policy import Action, Decision, decide_concurrent_edit, decide_no_fixes
@@ -67,7 +68,29 @@ class IterationState:
         """Fail clearly when a step runs before the steps it depends on."""
         missing = [n for n in names if getattr(self, n) is None]
         if missing:
-            raise ValueError(f"iteration {self.iteration} of {self.campaign_id}: step needs {', '.join(missing)} first")
+            self._missing(*missing)
+
+    def _missing(self, *names: str) -> NoReturn:
+        raise ValueError(f"iteration {self.iteration} of {self.campaign_id}: step needs {', '.join(names)} first")
+
+    # typed reads of what an earlier step produced (each fails like `require` when that step has not run)
+    def need_snapshot(self) -> Snapshot:
+        return self.snapshot if self.snapshot is not None else self._missing("snapshot")
+
+    def need_scored(self) -> Scored:
+        return self.scored if self.scored is not None else self._missing("scored")
+
+    def need_plan(self) -> Plan:
+        return self.planned if self.planned is not None else self._missing("planned")
+
+    def need_decision(self) -> Decision:
+        return self.decision if self.decision is not None else self._missing("decision")
+
+    def need_record(self) -> IterationRecord:
+        return self.record if self.record is not None else self._missing("record")
+
+    def need_outcome(self) -> IterationOutcome:
+        return self.outcome if self.outcome is not None else self._missing("outcome")
 
 
 @contextmanager
@@ -97,45 +120,45 @@ def snapshot_step(rt: Runtime, campaign_id: str, iteration: int) -> IterationSta
 
 def score_step(rt: Runtime, state: IterationState) -> IterationState:
     """Wait until the campaign's last write of the live space took effect, then score the config."""
-    state.require("snapshot")
+    snap = state.need_snapshot()
     state.durations["settle"] = state.durations.get("settle", 0.0) + wait_for_propagation(
         rt, state.campaign_id, state.iteration)
     with measured(rt, state, "score"):
-        state.scored = score(rt, state.campaign_id, state.iteration, state.snapshot)
+        state.scored = score(rt, state.campaign_id, state.iteration, snap)
     return state
 
 
 def plan_step(rt: Runtime, state: IterationState) -> IterationState:
     """Decide from the history (maybe rolling back), then propose the next batch."""
-    state.require("snapshot", "scored")
+    snap, scored = state.need_snapshot(), state.need_scored()
     with measured(rt, state, "plan"):
-        state.planned = plan(rt, state.campaign_id, state.iteration, state.snapshot, state.scored)
+        state.planned = plan(rt, state.campaign_id, state.iteration, snap, scored)
         state.decision = state.planned.decision
     return state
 
 
 def validate_step(rt: Runtime, state: IterationState) -> IterationState:
     """Build the candidate config from the proposals, dropping every fix that fails validation."""
-    state.require("planned", "decision")
+    planned, decision = state.need_plan(), state.need_decision()
     with measured(rt, state, "validate"):
-        if state.decision.action is Action.CONTINUE and not state.decision.inconclusive:
-            state.batch = build_batch(rt, state.planned.base_space, state.planned.proposals)
+        if decision.action is Action.CONTINUE and not decision.inconclusive:
+            state.batch = build_batch(rt, planned.base_space, planned.proposals)
     return state
 
 
 def apply_step(rt: Runtime, state: IterationState) -> IterationState:
     """Apply the validated batch as one etag-checked update; nothing valid to apply stops the campaign."""
-    state.require("planned", "decision")
+    planned, decision = state.need_plan(), state.need_decision()
     with measured(rt, state, "apply"):
         if state.batch is not None:
             try:
-                state.applied_version_id = apply_batch(rt, state.campaign_id, state.iteration, state.planned,
+                state.applied_version_id = apply_batch(rt, state.campaign_id, state.iteration, planned,
                                                        state.batch)
             except BatchNotRebased as exc:
-                state.decision = decide_concurrent_edit(state.decision, str(exc))
+                state.decision = decide_concurrent_edit(decision, str(exc))
             else:
                 if state.applied_version_id is None:
-                    state.decision = decide_no_fixes(state.decision)
+                    state.decision = decide_no_fixes(decision)
     return state
 
 
@@ -144,21 +167,21 @@ def complete_step(rt: Runtime, state: IterationState) -> IterationState:
     state.require("snapshot", "scored", "planned", "decision")
     with measured(rt, state, "complete"):
         rt.tracking.complete_iteration(state.campaign_id, state.iteration, iteration_summary(state))
-    state.outcome = IterationOutcome(state.iteration, state.snapshot, state.scored, state.decision, state.batch,
-                                     state.applied_version_id)
+    state.outcome = IterationOutcome(state.iteration, state.need_snapshot(), state.need_scored(),
+                                     state.need_decision(), state.batch, state.applied_version_id)
     return state
 
 
 def iteration_summary(state: IterationState) -> IterationSummary:
     """The row the tracking store keeps for the iteration (and the policy reads back)."""
-    scored, planned, decision, batch, applied = (state.scored, state.planned, state.decision, state.batch,
-                                                 state.applied_version_id)
+    scored, planned, decision, batch, applied = (state.need_scored(), state.need_plan(), state.need_decision(),
+                                                 state.batch, state.applied_version_id)
     return IterationSummary(
         score_train=scored.report.score.train, score_holdout=scored.report.score.holdout,
         score_all=scored.report.score.all, objective=scored.objective, counts=scored.report.counts,
         decision="rollback" if decision.rollback and decision.action is Action.CONTINUE else decision.action.value,
         decision_reason=decision.reason, stop_reason=decision.stop_reason.value if decision.stop_reason else None,
-        fixes_proposed=len(planned.proposals), fixes_applied=len(batch.accepted) if applied else 0,
+        fixes_proposed=len(planned.proposals), fixes_applied=len(batch.accepted) if applied and batch else 0,
         fixes_rejected=len(planned.rejected) + (len(batch.invalid) if batch else 0),
         genie_calls=scored.report.genie_calls, llm_calls=state.llm_calls, cost_usd=state.cost_usd,
         wall_s=state.wall_s, applied_version_id=applied,
@@ -170,7 +193,7 @@ def run_iteration(rt: Runtime, campaign_id: str, iteration: int) -> IterationOut
     state = snapshot_step(rt, campaign_id, iteration)
     for step in (score_step, plan_step, validate_step, apply_step, complete_step):
         state = step(rt, state)
-    return state.outcome
+    return state.need_outcome()
 
 
 # --------------------------------------------------------------------------------------------------- apply
