@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 import genie_enhance.cli  # noqa: F401  (registers every command on the app)
 from genie_enhance.benchmarks import load_benchmarks, split_benchmarks
 from genie_enhance.cli.app import app
+from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.space_configs import BARE_SPACE, TUNED_SPACE, demo_space_text
 from genie_enhance.emulator import Emulator, EmulatorOptions
 from genie_enhance.tracking import TrackingStore
@@ -38,7 +39,7 @@ def root(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # no
     shutil.copy(demo_db, root / "demo.duckdb")
     for name in (BARE_SPACE, TUNED_SPACE):
         (root / name).write_text(demo_space_text(name), encoding="utf-8")
-    shutil.copytree(REPO / "benchmarks", root / "benchmarks")
+    shutil.copytree(DEMO_BENCHMARKS, root / "benchmarks")
     return root
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from genie_enhance.benchmarks import load_benchmarks
+from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.engine.lease import DriverLease, LeaseHeldError
 from genie_enhance.engine.versions import canonical_bytes
@@ -97,7 +98,7 @@ def world(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:  # n
     bare = root / "space_bare.json"
     bare.write_text(demo_space_text(BARE_SPACE), encoding="utf-8")
     items = [{"id": b.id, "question": b.question, "expected_sql": b.expected_sql}
-             for b in load_benchmarks(REPO / "benchmarks" / "commerce.md")[:8]]
+             for b in load_benchmarks(DEMO_BENCHMARKS / "commerce.md")[:8]]
     benchmarks = root / "first_8.json"
     benchmarks.write_text(json.dumps({"benchmarks": items}), encoding="utf-8")
     return {"root": root, "warehouse": warehouse, "bare": bare, "benchmarks": benchmarks}

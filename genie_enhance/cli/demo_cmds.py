@@ -56,7 +56,7 @@ def _demo(out: Path, seed: int, data_seed: int, llm: str, as_json: bool, build_o
             console.print(str(path), soft_wrap=True, highlight=False)
         return
     if not DEMO_BENCHMARKS.is_dir():
-        fail(ConfigError(f"{DEMO_BENCHMARKS}: the demo benchmarks are missing (run from a clone of the repository)"))
+        fail(ConfigError(f"{DEMO_BENCHMARKS}: the demo benchmarks are missing from the installed package"))
     space = fresh_working_space(files)
     use_llm = llm == "on" or (llm == "auto" and bool(os.environ.get("OPENAI_API_KEY")))
     settings = CampaignSettings(space_key=DEMO_SPACE_KEY, benchmarks=str(DEMO_BENCHMARKS), seed=seed, use_llm=use_llm)

@@ -38,12 +38,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from genie_enhance.engine.runtime import CampaignSettings
 from genie_enhance.errors import ConfigError
 from genie_enhance.llm.config import ModelSpec
+from genie_enhance.package_files import package_dir
 
 ENV_CONFIG = "GENIE_ENHANCE_CONFIG"
 DEFAULT_FILE = "genie_enhance.yaml"
 DEMO_SPACE_KEY = "demo"
 DEMO_DIR = Path("out") / "demo"
-REPO_BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+REPO_BENCHMARKS = package_dir("genie_enhance.demo", "benchmarks")
 _SPACE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from genie_enhance.core.protocols import Genie
 from genie_enhance.diagnosis import diagnose_all
 from genie_enhance.engine.iteration import IterationState, measured
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.steps import Scored, Snapshot, canonical_bytes, objective_of
-from genie_enhance.core.protocols import Genie
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.scoring.runner import score_benchmarks
 from genie_enhance.space.io import parse_space

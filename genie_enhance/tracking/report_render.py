@@ -19,11 +19,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from genie_enhance.fileio import atomic_write
+from genie_enhance.package_files import package_dir
 from genie_enhance.tracking.report import GridCell, GridRow, ReportData, build_report_data
 from genie_enhance.tracking.report_charts import category_chart, score_chart
 from genie_enhance.tracking.store import TrackingStore
 
-TEMPLATES = Path(__file__).with_name("templates")
+TEMPLATES = package_dir("genie_enhance.tracking", "templates")
 _TITLE_SQL_CHARS = 400
 
 
