@@ -24,6 +24,7 @@ from sqlglot import exp
 from genie_enhance.backends.local.offline_genie.mentions import find_mentions
 from genie_enhance.backends.local.offline_genie.text import STOPWORDS, Token, format_number, tokenize
 from genie_enhance.backends.local.offline_genie.vocabulary import Vocabulary
+from genie_enhance.core.required import required
 from genie_enhance.errors import ReadOnlySqlError, SqlParseError
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace, SqlParameter
@@ -43,7 +44,7 @@ class Slot:
     end: int
     kind: str
     text: str
-    value: object
+    value: str | float | None  # a number's value, else the text
 
 
 @dataclass
@@ -72,7 +73,7 @@ def _slots(tokens: list[Token], vocab: Vocabulary, strings: list[str]) -> list[S
                 taken.update(range(i, i + len(words)))
     for m in find_mentions(tokens, vocab):
         if m.kinds == {"value"} and not taken.intersection(range(m.start, m.end)):
-            value = m.targets[0].value
+            value = required(m.targets[0].value, "a value target's value")
             slots.append(Slot(m.start, m.end, "string", value, value))
             taken.update(range(m.start, m.end))
     for i, t in enumerate(tokens):
@@ -176,7 +177,7 @@ def find_example(question: str, examples: list[Example], vocab: Vocabulary) -> M
 
 def _literal(slot: Slot, numeric: bool) -> exp.Expression:
     if slot.kind == "number" and numeric:
-        return exp.Literal.number(format_number(float(slot.value)))
+        return exp.Literal.number(format_number(float(slot.value if slot.value is not None else slot.text)))
     return exp.Literal.string(str(slot.value) if slot.kind != "number" else slot.text)
 
 
@@ -229,7 +230,7 @@ def _same_literal(lit: exp.Literal, slot: Slot) -> bool:
     if slot.kind != "number":
         return False
     try:
-        return float(lit.this) == float(slot.value)
+        return float(lit.this) == float(slot.value if slot.value is not None else slot.text)
     except ValueError:
         return False
 

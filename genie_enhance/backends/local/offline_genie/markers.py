@@ -20,6 +20,7 @@ from genie_enhance.backends.local.offline_genie.keywords import (
 )
 from genie_enhance.backends.local.offline_genie.mentions import Mention
 from genie_enhance.backends.local.offline_genie.text import MONTHS, Token
+from genie_enhance.core.required import required
 
 NEGATIONS = {"not", "excluding", "except", "exclude", "without", "other", "non", "outside"}
 
@@ -149,7 +150,8 @@ class MarkerFinder:
                     self.out.time.append(TimeFilter("date", self._prep(i), [tok.raw], i))
                     self.out.used.add(i)
             elif tok.is_year and i not in self.covered:
-                self.out.time.append(TimeFilter("year", self._prep_skip_month(i), [int(tok.number)], i))
+                year = int(required(tok.number, "a year's number"))
+                self.out.time.append(TimeFilter("year", self._prep_skip_month(i), [year], i))
                 self.out.used.add(i)
                 self._month_or_quarter(i)
         for i, tok in enumerate(self.tokens):
