@@ -37,7 +37,7 @@ class OrderPlan:
     notes: list[str] = field(default_factory=list)
 
 
-def plan_order(sql: str, tree: exp.Expression, tie_rows: int = 1000) -> OrderPlan:
+def plan_order(sql: str, tree: exp.Expr, tie_rows: int = 1000) -> OrderPlan:
     """The plan for a parsed read-only query `tree` (its text `sql` is run as is when no rewrite is needed)."""
     while isinstance(tree, exp.Subquery) and not any(tree.args.get(k) for k in ("order", "limit", "offset")):
         tree = tree.this  # a parenthesised query: its own ORDER BY is the outermost one
@@ -76,7 +76,7 @@ def plan_order(sql: str, tree: exp.Expression, tie_rows: int = 1000) -> OrderPla
     return plan
 
 
-def _window(tree: exp.Expression) -> tuple[int, int | None] | None:
+def _window(tree: exp.Expr) -> tuple[int, int | None] | None:
     limit = tree.args.get("limit")
     offset = tree.args.get("offset")
     count: int | None = None
@@ -94,13 +94,13 @@ def _window(tree: exp.Expression) -> tuple[int, int | None] | None:
     return start, count
 
 
-def _norm(e: exp.Expression) -> exp.Expression:
+def _norm(e: exp.Expr) -> exp.Expr:
     return normalize_identifiers(e.copy(), dialect=DIALECT)
 
 
 def _resolve_select(
-    tree: exp.Select, ordered: list[exp.Expression]
-) -> tuple[list[int], list[exp.Expression], bool] | None:
+    tree: exp.Select, ordered: list[exp.Expr]
+) -> tuple[list[int], list[exp.Expr], bool] | None:
     projections = list(tree.expressions)
     has_star = any(isinstance(p, exp.Star) or p.is_star for p in projections)
     names = [p.alias_or_name.lower() for p in projections]
@@ -108,7 +108,7 @@ def _resolve_select(
     bodies = [_norm(p.unalias()) for p in projections]
     distinct = tree.args.get("distinct") is not None
     keys: list[int] = []
-    hidden: list[exp.Expression] = []
+    hidden: list[exp.Expr] = []
     for item in ordered:
         key = item.this
         if isinstance(key, exp.Var) and key.name.upper() == "ALL" and len(ordered) == 1:
@@ -137,8 +137,8 @@ def _resolve_select(
 
 
 def _resolve_output_only(
-    tree: exp.Expression, ordered: list[exp.Expression]
-) -> tuple[list[int], list[exp.Expression], bool] | None:
+    tree: exp.Expr, ordered: list[exp.Expr]
+) -> tuple[list[int], list[exp.Expr], bool] | None:
     """Set operations and parenthesised queries: keys may only name output columns."""
     try:
         names = [n.lower() for n in tree.named_selects]

@@ -193,7 +193,7 @@ class DatabricksWarehouse:
             self._describe(catalog, source, exp.and_(_lower("table_catalog").eq(exp.Literal.string(name)), wanted))
         return catalog
 
-    def _describe(self, catalog: Catalog, source: exp.Table, condition: exp.Expression) -> None:
+    def _describe(self, catalog: Catalog, source: exp.Table, condition: exp.Expr) -> None:
         query = (
             exp.select("table_catalog", "table_schema", "table_name", "column_name", "data_type")
             .from_(source)
@@ -220,7 +220,7 @@ class DatabricksWarehouse:
         return [str(row[0]) for row in self.execute(query.sql(dialect=DIALECT)).rows]
 
 
-def _lower(column: str) -> exp.Expression:
+def _lower(column: str) -> exp.Expr:
     return exp.func("lower", exp.column(column))
 
 

@@ -56,7 +56,7 @@ class DataProbe:
         self._values: dict[tuple[str, str, str], str | None] = {}
         self._indexed: dict[tuple[str, str], list[str]] = {}
 
-    def _rows(self, query: exp.Expression) -> list[tuple] | None:
+    def _rows(self, query: exp.Expr) -> list[tuple] | None:
         try:
             return self.warehouse.execute(query.sql(dialect=DIALECT)).rows
         except (GenieEnhanceError, ValueError, RuntimeError):

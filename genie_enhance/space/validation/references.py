@@ -76,7 +76,7 @@ def _source_table(scope: Scope, qualifier: str) -> exp.Table | None:
     return None
 
 
-def _tree_problems(path: str, tree: exp.Expression, catalog: Catalog) -> Iterator[Problem]:
+def _tree_problems(path: str, tree: exp.Expr, catalog: Catalog) -> Iterator[Problem]:
     """Unknown tables, and `qualifier.column` references to columns their table does not have."""
     for name in referenced_tables(tree):
         if not _table_exists(catalog, name):

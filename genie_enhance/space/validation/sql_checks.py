@@ -74,7 +74,7 @@ def _join_condition(path: str, text: str, join: JoinSpec) -> Iterator[Problem]:
             return
 
 
-def _join_equality(path: str, cond: exp.Expression, join: JoinSpec) -> Problem | None:
+def _join_equality(path: str, cond: exp.Expr, join: JoinSpec) -> Problem | None:
     sides = (cond.this, cond.expression) if isinstance(cond, exp.EQ) else ()
     if not sides or not all(isinstance(s, exp.Column) and s.table for s in sides):
         return Problem(

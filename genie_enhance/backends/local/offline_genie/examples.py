@@ -52,11 +52,11 @@ class Example:
     question: str
     tokens: list[Token]
     slots: list[Slot]
-    tree: exp.Expression
+    tree: exp.Expr
     parameters: list[SqlParameter]
 
 
-def _string_literals(tree: exp.Expression) -> list[str]:
+def _string_literals(tree: exp.Expr) -> list[str]:
     return [lit.this for lit in tree.find_all(exp.Literal) if lit.is_string and lit.this.strip()]
 
 
@@ -175,13 +175,13 @@ def find_example(question: str, examples: list[Example], vocab: Vocabulary) -> M
     return best
 
 
-def _literal(slot: Slot, numeric: bool) -> exp.Expression:
+def _literal(slot: Slot, numeric: bool) -> exp.Expr:
     if slot.kind == "number" and numeric:
         return exp.Literal.number(format_number(float(slot.value if slot.value is not None else slot.text)))
     return exp.Literal.string(str(slot.value) if slot.kind != "number" else slot.text)
 
 
-def _param_value(p: SqlParameter, match: Match, used: set[int]) -> exp.Expression | None:
+def _param_value(p: SqlParameter, match: Match, used: set[int]) -> exp.Expr | None:
     """A parameter's value: the asked literal aligned with its default in the example question, else an asked
     literal of its type that no slot took, else its default value."""
     numeric = (p.type_hint or "").upper().startswith(_NUMERIC_TYPES)
@@ -204,7 +204,7 @@ def adapt_sql(match: Match) -> str | None:
     """The example's SQL with parameters bound and changed literals swapped; None if a parameter stays unbound."""
     tree = match.example.tree.copy()
     used: set[int] = set()
-    values: dict[str, exp.Expression] = {}
+    values: dict[str, exp.Expr] = {}
     for p in match.example.parameters:
         value = _param_value(p, match, used)
         if value is None:

@@ -38,7 +38,7 @@ class Snippet:
 
     kind: str
     name: str
-    tree: exp.Expression
+    tree: exp.Expr
     tables: list[str]
     columns: list[ColumnInfo]
     phrases: list[tuple[str, ...]] = field(default_factory=list)
