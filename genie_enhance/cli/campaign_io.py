@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from genie_enhance.core.required import required
 from genie_enhance.cli.app import console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
 from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
@@ -75,7 +76,8 @@ def _databricks_runtime(settings: CampaignSettings, out: Path, space_id: str | N
     missing = [flag for flag, value in (("--space-id", space_id), ("--warehouse-id", warehouse_id)) if not value]
     if missing:
         raise ConfigError(f"--backend databricks needs {' and '.join(missing)}")
-    backend = databricks_backend(space_id, warehouse_id, profile=profile, max_per_minute=settings.rate_per_minute,
+    backend = databricks_backend(required(space_id, "--space-id"), required(warehouse_id, "--warehouse-id"),
+                                 profile=profile, max_per_minute=settings.rate_per_minute,
                                  poll_interval_s=poll_interval_s)
     try:
         return workspace_runtime(settings, backend, out, progress=progress, admit=admit)

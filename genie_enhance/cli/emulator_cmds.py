@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from typing import NoReturn
 from pathlib import Path
 
 import duckdb
@@ -82,6 +83,6 @@ def emulator_command(
     err_console.print("emulator stopped")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err_console.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(2)

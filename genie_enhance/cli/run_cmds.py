@@ -114,7 +114,7 @@ def run(
         summary = execute_campaign(rt, out, new=new_campaign, as_json=as_json, wait_for_lease=wait_for_lease,
                                    supersede=supersede)
         if native_eval:
-            summary["native_eval"] = native_for_campaign(rt, summary["campaign"], rt.backend.closer.native_eval)
+            summary["native_eval"] = native_for_campaign(rt, summary["campaign"], rt.backend.workspace().native_eval)
     except GenieEnhanceError as exc:
         fail(exc)
     finally:

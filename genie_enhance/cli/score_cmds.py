@@ -73,8 +73,8 @@ def _open_backend(backend: Backend, warehouse: Path | None, space: Path | None, 
             return open_databricks_backend(
                 remote.space_id, remote.warehouse_id, profile=remote.profile, poll_interval_s=remote.poll_interval_s,
                 max_per_minute=remote.rate_per_minute or DEFAULT_QUESTIONS_PER_MINUTE)
-    missing = [flag for flag, value in (("--warehouse", warehouse), ("--space", space)) if value is None]
-    if missing:
+    if warehouse is None or space is None:
+        missing = [flag for flag, value in (("--warehouse", warehouse), ("--space", space)) if value is None]
         raise _exit(f"error: --backend local needs {' and '.join(missing)}")
     with _user_errors():
         return open_local_backend(warehouse, space, catalog=catalog)

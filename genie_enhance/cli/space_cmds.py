@@ -111,6 +111,6 @@ def validate_space_cmd(
         for problem in problems:
             prefix = "" if problem.is_error else "warning: "
             typer.echo(prefix + " ".join(str(problem).splitlines()))
-        if not failed:
+        if not failed and space is not None:
             typer.echo(f"{file}: valid: {_summary(space)}")
     raise typer.Exit(1 if failed else 0)

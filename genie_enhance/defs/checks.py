@@ -28,12 +28,12 @@ NO_SCORE_REGRESSION = dg.AssetCheckSpec(
 def valid(rt: Runtime, state: IterationState) -> dg.AssetCheckResult:
     """Re-validate the candidate (live path) or the recorded applied version (read-only path) against its base."""
     if state.historical:
-        applied = state.record.applied_version_id
+        applied = state.need_record().applied_version_id
         if applied is None:
             return dg.AssetCheckResult(check_name="valid", passed=True,
                                        metadata={"problems": 0, "checked": "nothing applied"})
         candidate = parse_space(rt.tracking.version_bytes(applied).decode("utf-8"), source=f"version {applied}")
-        base = state.snapshot.space
+        base = state.need_snapshot().space
     elif state.batch is None:
         return dg.AssetCheckResult(check_name="valid", passed=True, metadata={"problems": 0, "checked": "no batch"})
     else:
@@ -47,9 +47,9 @@ def valid(rt: Runtime, state: IterationState) -> dg.AssetCheckResult:
 
 
 def no_score_regression(rt: Runtime, state: IterationState) -> dg.AssetCheckResult:
-    objective = state.scored.objective
+    objective = state.need_scored().objective
     if state.historical:
-        recorded = state.record.objective
+        recorded = state.need_record().objective
         same = (objective is None and recorded is None) or (
             objective is not None and recorded is not None and abs(objective - recorded) <= 1e-9)
         return dg.AssetCheckResult(check_name="no_score_regression", passed=same,

@@ -16,6 +16,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
+from genie_enhance.core.required import required
 from genie_enhance.defs.config import ProjectConfig, SpaceConfig, demo_config, load_config
 from genie_enhance.demo.build import build_demo
 from genie_enhance.demo.space_configs import BARE_SPACE
@@ -77,23 +78,26 @@ def ensure_demo(space: SpaceConfig) -> None:
     """Build the offline demo into the space's paths on first use (working space file = a copy of the bare one)."""
     if not space.demo:
         return
-    root = space.warehouse.parent
-    if not space.warehouse.exists():
+    warehouse, working = required(space.warehouse, "the demo warehouse"), required(space.space, "the demo space")
+    root = warehouse.parent
+    if not warehouse.exists():
         build_demo(root)
-    if not space.space.exists():
+    if not working.exists():
         bare = root / BARE_SPACE
         if not bare.exists():
             build_demo(root)
-        shutil.copyfile(bare, space.space)
+        shutil.copyfile(bare, working)
 
 
 def open_backend(space: SpaceConfig, settings: CampaignSettings) -> Backend:
     """The backend a configured space names."""
     if space.backend == "local":
         ensure_demo(space)
-        return local_backend(space.warehouse, space.space, catalog=space.catalog, seed=settings.seed,
-                             max_per_minute=settings.rate_per_minute)
-    return databricks_backend(space.space_id, space.warehouse_id, profile=space.profile,
+        return local_backend(required(space.warehouse, "a local space's warehouse"),
+                             required(space.space, "a local space's config file"), catalog=space.catalog,
+                             seed=settings.seed, max_per_minute=settings.rate_per_minute)
+    return databricks_backend(required(space.space_id, "a Databricks space id"),
+                              required(space.warehouse_id, "a Databricks warehouse id"), profile=space.profile,
                               max_per_minute=settings.rate_per_minute)
 
 

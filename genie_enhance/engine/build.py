@@ -89,7 +89,7 @@ def workspace_runtime(settings: CampaignSettings, backend: Backend, out_dir: Pat
     )
     from genie_enhance.backends.databricks.llm import workspace_http_client, workspace_llm_settings
 
-    client = backend.closer.client
+    client = backend.workspace().client
     llm_settings, http_client = None, None
     if settings.use_llm:
         llm_settings = explicit_llm() if explicit_llm is not None else workspace_llm_settings(client)

@@ -27,6 +27,7 @@ from genie_enhance.space.store import SpaceStore
 from genie_enhance.tracking import TrackingStore
 
 if TYPE_CHECKING:
+    from genie_enhance.backends.databricks.backend import DatabricksBackend
     from genie_enhance.llm.client import LLMClient
     from genie_enhance.proposers.base import Proposer
     from genie_enhance.space.validation.problems import Problem
@@ -86,6 +87,14 @@ class Backend:
     def close(self) -> None:
         if self.closer is not None:
             self.closer.close()
+
+    def workspace(self) -> DatabricksBackend:
+        """The Databricks backend behind this one (workspace client, native evaluation); error for another backend."""
+        from genie_enhance.backends.databricks.backend import DatabricksBackend  # the SDK loads only when used
+
+        if not isinstance(self.closer, DatabricksBackend):
+            raise GenieEnhanceError(f"the {self.name} backend has no Databricks workspace")
+        return self.closer
 
     def read_only(self, why: str) -> Backend:
         """The same backend with a space store that refuses every update (`why` names the guarded path)."""

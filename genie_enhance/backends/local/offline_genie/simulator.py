@@ -51,7 +51,7 @@ class OfflineGenie:
         warehouse: Warehouse,
         *,
         latency_ms: float = 0,
-        max_per_minute: int | None = None,
+        max_per_minute: float | None = None,
         noise: float = 0.0,
         seed: int = 0,
     ) -> None:
