@@ -11,9 +11,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from genie_enhance.core.required import required
 from genie_enhance.cli.app import console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
+from genie_enhance.core.required import required
 from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
 from genie_enhance.engine.campaign import IterationOutcome
 from genie_enhance.engine.launch import supersede_or_refuse

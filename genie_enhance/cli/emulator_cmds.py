@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import typer

@@ -15,6 +15,7 @@ Run keys are `<partition>#a<attempt>` (unique per campaign, iteration and attemp
 forever per sensor).
 """
 
+import logging
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -79,7 +80,10 @@ def latest_decision(instance: dg.DagsterInstance, key: str) -> tuple[str, str] |
     result = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=METRICS, asset_partitions=[key]), limit=1)
     if not result.records:
         return None
-    meta = result.records[0].asset_materialization.metadata
+    materialization = result.records[0].asset_materialization
+    if materialization is None:
+        return None
+    meta = materialization.metadata
     value = lambda name: str(meta[name].value) if name in meta else ""  # noqa: E731
     return value("decision"), value("stop_reason")
 
@@ -94,7 +98,7 @@ def run_request(campaign: Campaign, key: str, attempt: int) -> dg.RunRequest:
 
 
 def advance(instance: dg.DagsterInstance, campaign: Campaign, keys: list[str], tick: Tick,
-            log: dg.DagsterLogManager | None = None) -> None:
+            log: logging.Logger | None = None) -> None:
     """Add to `tick` what this campaign needs now (see the module docstring)."""
     key = newest_partition(campaign, keys)
     if key is None:
@@ -126,10 +130,10 @@ def advance(instance: dg.DagsterInstance, campaign: Campaign, keys: list[str], t
     tick.requests.append(run_request(campaign, key, failed))
 
 
-def evaluate(instance: dg.DagsterInstance, log: dg.DagsterLogManager | None = None) -> Tick:
+def evaluate(instance: dg.DagsterInstance, log: logging.Logger | None = None) -> Tick:
     """What every started campaign needs now."""
     tick = Tick()
-    keys = instance.get_dynamic_partitions(ITERATIONS)
+    keys = list(instance.get_dynamic_partitions(ITERATIONS))
     for campaign in started_campaigns(instance):
         advance(instance, campaign, keys, tick, log)
     return tick

@@ -21,6 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
+from genie_enhance.core.required import required
 from genie_enhance.errors import ReadOnlySqlError, SqlExecutionError, SqlParseError
 from genie_enhance.sql import DIALECT, ensure_read_only, to_duckdb
 
@@ -77,8 +78,8 @@ def databricks_type(duck_type: str) -> dict[str, Any]:
         name, text = SIMPLE_TYPES[upper]
         out: dict[str, Any] = {"type_name": name, "type_text": text}
         if text.startswith("DECIMAL("):
-            p, s = _DECIMAL.match(text).groups()  # type: ignore[union-attr]
-            out.update(type_precision=int(p), type_scale=int(s))
+            precision, scale = required(_DECIMAL.match(text), f"the precision of {text}").groups()
+            out.update(type_precision=int(precision), type_scale=int(scale))
         return out
     if upper.endswith("[]") or re.search(r"\[\d+\]$", upper):
         return {"type_name": "ARRAY", "type_text": "ARRAY"}

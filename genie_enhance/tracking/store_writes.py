@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from genie_enhance.core.required import required
 from genie_enhance.redact import scrub, scrub_text
 from genie_enhance.tracking.database import Database, upsert
 from genie_enhance.tracking.errors import TrackingError
@@ -299,9 +300,9 @@ class StoreWrites:
             "message": message, "data_json": dict(data or {}),
         })
         with self._db.transaction() as conn:
-            seq = conn.execute(
+            seq = required(conn.execute(
                 "SELECT COALESCE(max(seq), 0) + 1 FROM events WHERE campaign_id = ?", [campaign_id]
-            ).fetchone()[0]
+            ).fetchone(), "an aggregate row")[0]
             upsert(conn, "events", [{**row, "seq": seq}], key=["campaign_id", "seq"], update=())
         return int(seq)
 

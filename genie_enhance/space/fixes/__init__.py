@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from genie_enhance.errors import FixError
 from genie_enhance.space.fixes.base import FixBase
@@ -46,7 +47,7 @@ Fix = Annotated[
 FixAdapter: TypeAdapter[Fix] = TypeAdapter(Fix)
 
 
-def _problem(error: dict[str, Any], tag: object) -> str:
+def _problem(error: ErrorDetails, tag: object) -> str:
     loc = tuple(error["loc"])
     if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
         loc = ("type",)

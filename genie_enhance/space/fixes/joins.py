@@ -140,7 +140,8 @@ class AddJoin(FixBase):
             pairs = [f"{lc.lower()}={rc.lower()}" for lc, rc in self._pairs(left, right)]
         except FixError:
             pairs = [fold(self.condition or "")]
-        lt, rt, rel = self.left_table.lower(), self.right_table.lower(), self.relationship
+        rel: str = self.relationship
+        lt, rt = self.left_table.lower(), self.right_table.lower()
         if lt > rt:
             lt, rt, rel = rt, lt, invert(rel)
             pairs = ["=".join(reversed(p.split("=", 1))) for p in pairs]

@@ -76,7 +76,9 @@ def _constants(tree: exp.Expr) -> list[str]:
 
 def _table(identifier: str, alias: str | None) -> exp.Table:
     table = exp.to_table(identifier, dialect=DIALECT)
-    return table.as_(alias) if alias else table
+    if alias:
+        table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))  # what `as_` does to a table, typed
+    return table
 
 
 def _from(query: exp.Select, tables: list[exp.Table]) -> exp.Select:

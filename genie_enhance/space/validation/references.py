@@ -65,7 +65,7 @@ def check_catalog_tables(space: SerializedSpace, catalog: Catalog) -> Iterator[P
                 )
 
 
-def _source_table(scope: Scope, qualifier: str) -> exp.Table | None:
+def _source_table(scope: Scope | None, qualifier: str) -> exp.Table | None:
     """The physical table a qualifier names in this scope or an enclosing one (None for CTEs/subqueries)."""
     while scope is not None:
         sources = {k.lower(): v for k, v in scope.sources.items()}
