@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
+from genie_enhance.core.required import required
 from genie_enhance.sql import DIALECT
 
 HIDDEN_PREFIX = "__ge_ord_"
@@ -64,8 +65,9 @@ def plan_order(sql: str, tree: exp.Expr, tie_rows: int = 1000) -> OrderPlan:
     if not plan.hidden and count is None and start == 0:
         return plan
     rewritten = tree.copy()
-    for k, expr in enumerate(hidden_exprs):
-        rewritten.select(exp.alias_(expr.copy(), f"{HIDDEN_PREFIX}{k}"), append=True, copy=False)
+    for k, expr in enumerate(hidden_exprs):  # hidden keys come from a SELECT's own expressions
+        required(rewritten if isinstance(rewritten, exp.Query) else None, "a query").select(
+            exp.alias_(expr.copy(), f"{HIDDEN_PREFIX}{k}"), append=True, copy=False)
     if count is not None or start:
         plan.widened = count is not None
         plan.fetch = start + count + tie_rows if count is not None else None
@@ -141,7 +143,7 @@ def _resolve_output_only(
 ) -> tuple[list[int], list[exp.Expr], bool] | None:
     """Set operations and parenthesised queries: keys may only name output columns."""
     try:
-        names = [n.lower() for n in tree.named_selects]
+        names = [n.lower() for n in tree.named_selects] if isinstance(tree, exp.Query) else []
     except AttributeError:
         names = []
     keys: list[int] = []

@@ -25,6 +25,7 @@ from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponen
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit
 from genie_enhance.core.protocols import AnswerStatus, Genie, GenieAnswer, Warehouse
 from genie_enhance.core.ratelimit import TokenBucket
+from genie_enhance.core.required import required
 from genie_enhance.errors import ServiceError
 from genie_enhance.scoring.categories import FailureCategory, coarse_category, service_failure_category
 from genie_enhance.scoring.compare_sql import SQL_ERRORS, compare_actual, expected_error
@@ -52,11 +53,9 @@ class ExpectedCache:
     def get(self, warehouse: Warehouse, sql: str, options: CompareOptions, config_version: str = "") -> ExpectedResult:
         key = (config_version, expected_cache_key(sql, options))
         with self._lock:
-            entry = self._entries.get(key)
-            owner = entry is None
-            if owner:
-                entry = self._entries[key] = Future()
-        if owner:
+            found = self._entries.get(key)
+            entry = found if found is not None else self._entries.setdefault(key, Future())
+        if found is None:  # this caller runs the SQL
             try:
                 entry.set_result(run_expected(warehouse, sql, options))
             except Exception as exc:  # cached and re-raised to every caller of this key
@@ -168,7 +167,7 @@ class _Scorer:
         self._calls_lock = threading.Lock()
 
     def score(self, bench: Benchmark) -> QuestionResult:
-        base = {
+        base: dict[str, Any] = {
             "id": bench.id,
             "question": bench.question,
             "label": bench.label,
@@ -219,7 +218,7 @@ class _Scorer:
             stop=stop_after_attempt(self.retries + 1),
             wait=wait_exponential_jitter(multiplier=self.backoff_s, max=60.0, jitter=self.backoff_s),
             retry=retry_if_result(lambda answer: answer.retryable),
-            retry_error_callback=lambda state: state.outcome.result(),
+            retry_error_callback=lambda state: required(state.outcome, "the last attempt").result(),
         )
         return retrying(attempt), attempts
 

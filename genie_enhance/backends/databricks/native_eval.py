@@ -138,7 +138,7 @@ def native_verdict(details: GenieEvalResultDetails, status: EvaluationStatusType
     )
     if details.assessment is None and status in FAILED:
         return NativeVerdict(**base, verdict=Verdict.ERROR, category=F.API_ERROR)
-    verdict = ASSESSMENTS.get(details.assessment, Verdict.NEEDS_REVIEW)
+    verdict = ASSESSMENTS.get(details.assessment, Verdict.NEEDS_REVIEW) if details.assessment else Verdict.NEEDS_REVIEW
     if verdict is Verdict.PASS:
         return NativeVerdict(**base, verdict=verdict, reason=Reason.MATCH)
     reason = next((REASONS[r] for r in REASONS if r in reasons), None)

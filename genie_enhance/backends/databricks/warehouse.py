@@ -32,6 +32,7 @@ from genie_enhance.backends.databricks.errors import backend_error
 from genie_enhance.backends.databricks.types import convert_rows, type_label
 from genie_enhance.core.catalog import Catalog
 from genie_enhance.core.protocols import ResultSet
+from genie_enhance.core.required import required
 from genie_enhance.errors import SqlExecutionError
 from genie_enhance.sql import DIALECT, ensure_read_only
 
@@ -118,7 +119,7 @@ class DatabricksWarehouse:
             time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
             interval = min(interval * 1.5, self.max_poll_interval_s)
             try:
-                response = self.w.statement_execution.get_statement(response.statement_id)
+                response = self.w.statement_execution.get_statement(required(response.statement_id, "the statement id"))
             except SDK_ERRORS as exc:
                 raise backend_error(exc, f"poll statement {response.statement_id}", workspace_host(self.w)) from exc
         state = _state(response)
@@ -160,7 +161,7 @@ class DatabricksWarehouse:
 
     def _chunk(self, statement_id: str | None, index: int) -> ResultData:
         try:
-            return self.w.statement_execution.get_statement_result_chunk_n(statement_id, index)
+            return self.w.statement_execution.get_statement_result_chunk_n(required(statement_id, "the statement id"), index)
         except SDK_ERRORS as exc:
             raise backend_error(exc, f"fetch chunk {index} of statement {statement_id}", workspace_host(self.w)) from exc
 
