@@ -270,6 +270,7 @@ class LeakageGuard:
         if self.results is None:
             return None
         fix = proposal.fix if isinstance(proposal, Proposal) else proposal
+        found: Iterable[tuple[str, Leak | None]]
         if isinstance(fix, AddExampleSql):
             found = [("sql", self.leak_of_result(fix.sql, [p.to_model() for p in fix.parameters]))]
         else:

@@ -31,7 +31,7 @@ from genie_enhance.errors import ReadOnlySqlError, SqlParseError
 from genie_enhance.sql import DIALECT, ensure_read_only
 
 _COMMUTATIVE = (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.NullSafeNEQ)
-_FLIPPED = {exp.GT: exp.LT, exp.GTE: exp.LTE}
+_FLIPPED: dict[type[exp.Expr], type[exp.Binary]] = {exp.GT: exp.LT, exp.GTE: exp.LTE}
 _NOT_CONSTANT = (exp.Column, exp.Star, exp.AggFunc, exp.Window, exp.Subquery, exp.Select, exp.Placeholder)
 _INNER_KINDS = {"", "INNER", "CROSS"}
 _MEMO_SIZE = 4096
@@ -61,7 +61,7 @@ class SqlCanonicalizer:
             cols = {c.lower(): t or "UNKNOWN" for c, t in (columns or {}).get(identifier.lower(), {}).items()}
             if len(parts) == 3 and cols:  # sqlglot refuses a table without columns: an unknown table it is then
                 schema.setdefault(parts[0], {}).setdefault(parts[1], {})[parts[2]] = cols
-        self._schema = schema
+        self._schema: dict[str, object] = dict(schema)
         self._memo: dict[str, CanonicalSql | None] = {}
 
     def canonical(self, sql: str) -> CanonicalSql | None:

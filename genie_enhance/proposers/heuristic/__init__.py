@@ -166,7 +166,8 @@ def _merge(picked: list[tuple[Candidate, FailureCase]], bench: Workbench) -> lis
         first, case = members[0]
         fix = first.fix
         if isinstance(fix, AddSqlSnippet) and len(members) > 1:
-            synonyms = sorted({s for c, _ in members for s in c.fix.synonyms}, key=lambda s: (len(s), s))
+            synonyms = sorted({s for c, _ in members if isinstance(c.fix, AddSqlSnippet) for s in c.fix.synonyms},
+                              key=lambda s: (len(s), s))
             fix = fix.model_copy(update={"synonyms": synonyms})
         ids = list(dict.fromkeys(c.result.id for _, c in members))
         phrases = list(dict.fromkeys(c.evidence["phrase"] for c, _ in members if c.evidence.get("phrase")))

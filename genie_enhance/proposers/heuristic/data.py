@@ -66,7 +66,7 @@ class DataProbe:
         """Row count, non-null count, distinct count (and, for text, the longest value) of a column."""
         key = (table.lower(), column.lower(), lengths)
         if key not in self._stats:
-            parts = [
+            parts: list[exp.Expr] = [
                 exp.Count(this=exp.Star()),
                 exp.Count(this=_col(column)),
                 exp.Count(this=exp.Distinct(expressions=[_col(column)])),

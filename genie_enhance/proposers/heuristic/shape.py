@@ -16,9 +16,9 @@ from genie_enhance.core.catalog import Catalog
 from genie_enhance.diagnosis.resolve import qualified, resolve_tables, table_id
 from genie_enhance.sql import DIALECT, ensure_read_only
 
-_CMP = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+_CMP: dict[type[exp.Expr], str] = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 _FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
-_PARTS = {exp.Year: "YEAR", exp.Month: "MONTH", exp.Quarter: "QUARTER", exp.Day: "DAY"}
+_PARTS: dict[type[exp.Expr], str] = {exp.Year: "YEAR", exp.Month: "MONTH", exp.Quarter: "QUARTER", exp.Day: "DAY"}
 _AGGS = {exp.Sum: "SUM", exp.Avg: "AVG", exp.Min: "MIN", exp.Max: "MAX", exp.Count: "COUNT"}
 
 
