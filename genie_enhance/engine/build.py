@@ -13,6 +13,7 @@ from genie_enhance.benchmarks import LoadedBenchmarks, load_benchmark_set
 from genie_enhance.engine.admission import admit_space
 from genie_enhance.engine.runtime import Backend, CampaignSettings, Runtime, out_paths
 from genie_enhance.llm import LLMClient, LLMSettings
+from genie_enhance.llm.records import LLMCall
 from genie_enhance.proposers.heuristic import HeuristicProposer
 from genie_enhance.proposers.llm_proposer import LLMProposer
 from genie_enhance.space.model import SerializedSpace
@@ -45,8 +46,8 @@ def databricks_backend(space_id: str, warehouse_id: str, *, profile: str | None 
     return Backend("databricks", opened.genie, opened.store, opened.warehouse, closer=opened)
 
 
-def _llm_hook(tracking: TrackingStore, current: dict[str, Any]):
-    def record(call: Any) -> None:
+def _llm_hook(tracking: TrackingStore, current: dict[str, Any]) -> Callable[[LLMCall], None]:
+    def record(call: LLMCall) -> None:
         tracking.record_llm_call(call, current.get("campaign_id"), current.get("iteration"))
 
     return record

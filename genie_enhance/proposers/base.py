@@ -16,11 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from genie_enhance.core.catalog import Catalog
 from genie_enhance.core.protocols import Warehouse
 from genie_enhance.diagnosis import Diagnosis
+from genie_enhance.proposers.lessons import Lesson
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.space.fixes import Fix
 from genie_enhance.space.model import SerializedSpace
-from genie_enhance.tracking.lessons import Lesson
 
 
 class Proposal(BaseModel):

@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from genie_enhance.proposers.lessons import Lesson
 from genie_enhance.redact import scrub
 from genie_enhance.scoring.runner import Scores
 from genie_enhance.tracking.guard_events import GuardTotals, guard_totals
-from genie_enhance.tracking.lessons import Lesson
 from genie_enhance.tracking.records import (
     CampaignRecord,
     FixRecord,

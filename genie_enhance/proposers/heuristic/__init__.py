@@ -32,9 +32,9 @@ from genie_enhance.proposers.heuristic.snippets import (
 )
 from genie_enhance.proposers.heuristic.synonyms import propose_synonyms
 from genie_enhance.proposers.heuristic.terms import stems
+from genie_enhance.proposers.lessons import Lesson, lesson_prior
 from genie_enhance.space.fixes import AddSqlSnippet, AddSynonym, Fix
 from genie_enhance.space.model import SerializedSpace
-from genie_enhance.tracking.lessons import Lesson, lesson_prior
 
 Family = Callable[[FailureCase, Workbench], list[Candidate]]
 FAMILIES: tuple[Family, ...] = (
