@@ -79,7 +79,7 @@ class Round:
 
 def score(warehouse: DuckDBWarehouse, space: SerializedSpace, benchmarks: list[Benchmark], **ctx_fields) -> Round:
     """Score with the offline Genie and build the proposer context from the (train) failures."""
-    report = score_benchmarks(benchmarks, OfflineGenie(space, warehouse), warehouse, progress=False)
+    report = score_benchmarks(benchmarks, OfflineGenie(space, warehouse), warehouse)
     catalog = warehouse.catalog()
     diagnoses = diagnose_all(report.questions, catalog, space)
     failures = [(q, diagnoses[q.id]) for q in report.questions if q.id in diagnoses]

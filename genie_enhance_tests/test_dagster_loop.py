@@ -13,7 +13,7 @@ import pytest
 from genie_enhance.backends.local.space_store import FileSpaceStore
 from genie_enhance.defs.jobs import ITERATION_JOB
 from genie_enhance.defs.launch import START_TAG
-from genie_enhance.engine import historical
+from genie_enhance.engine.iteration import historical
 from genie_enhance.engine.launch import campaign_of
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.tracking import TrackingStore

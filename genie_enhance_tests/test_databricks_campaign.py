@@ -29,8 +29,7 @@ from genie_enhance.cli.app import app
 from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.emulator import Emulator, FaultOptions
-from genie_enhance.engine.steps import canonical_bytes
-from genie_enhance.space.io import load_space, parse_space
+from genie_enhance.space.io import canonical_bytes, load_space, parse_space
 from genie_enhance.tracking import TrackingStore
 from genie_enhance_tests.demo_fixtures import REPO, demo_db  # noqa: F401 - session fixture
 

@@ -96,8 +96,7 @@ def test_odd_sql_on_either_side_is_diagnosed_without_error(sql):
 def test_every_failure_of_an_offline_scoring_run_gets_a_fine_category(demo_db, tmp_path):  # noqa: F811
     space_path = REPO / "genie_enhance" / "demo" / "spaces" / "space_bare.json"
     with open_local_backend(demo_db, space_path) as backend:
-        report = score_benchmarks(load_benchmarks(DEMO_BENCHMARKS), backend.genie, backend.warehouse,
-                                  progress=False, concurrency=2)
+        report = score_benchmarks(load_benchmarks(DEMO_BENCHMARKS), backend.genie, backend.warehouse, concurrency=2)
         space, _ = backend.store.export()
         catalog = backend.warehouse.catalog()
     failures = [q for q in report.questions if q.verdict is Verdict.FAIL]

@@ -26,8 +26,7 @@ from genie_enhance.benchmarks import load_benchmarks
 from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.engine.lease import DriverLease, LeaseHeldError
-from genie_enhance.engine.versions import canonical_bytes
-from genie_enhance.space.io import load_space
+from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingStore
 from genie_enhance_tests.demo_fixtures import REPO, demo_db  # noqa: F401 - session fixture
 

@@ -168,3 +168,34 @@ def test_core_imports_no_other_package() -> None:
     """`core` is the neutral layer under `scoring`, `space` and `backends`: it may import none of them (or anything)."""
     core = package_graph(module_graph())["genie_enhance.core"]
     assert not core, f"genie_enhance.core imports {sorted(core)}"
+
+
+UI_LIBRARIES = ("rich", "typer", "click")  # terminal UI: only the command line (`genie_enhance.cli`) may use them
+
+
+def ui_imports(modules: Mapping[str, Path], front_ends: tuple[str, ...] = ("genie_enhance.cli",)) -> list[str]:
+    """`module -> library` for every import of a terminal UI library outside the front ends."""
+    return sorted(
+        f"{name} -> {imported}"
+        for name, path in modules.items()
+        if not name.startswith(front_ends)
+        for imported in _imported(name, path, modules)
+        if imported.split(".")[0] in UI_LIBRARIES
+    )
+
+
+def test_checker_finds_a_ui_import_outside_the_cli(tmp_path: Path) -> None:
+    pkg = tmp_path / "genie_enhance"
+    (pkg / "cli").mkdir(parents=True)
+    (pkg / "scoring").mkdir()
+    for init in ("__init__.py", "cli/__init__.py", "scoring/__init__.py"):
+        (pkg / init).write_text("")
+    (pkg / "cli" / "bar.py").write_text("from rich.progress import Progress\n")
+    (pkg / "scoring" / "runner.py").write_text("def run():\n    from rich.console import Console\nimport richer\n")
+    assert ui_imports(module_names(pkg)) == ["genie_enhance.scoring.runner -> rich.console.Console"]
+
+
+def test_no_ui_library_below_the_front_ends() -> None:
+    """The core reports progress through `core.progress` callbacks; rendering it is the command line's job."""
+    found = ui_imports(module_names())
+    assert not found, "terminal UI imported outside genie_enhance.cli:\n" + "\n".join(found)

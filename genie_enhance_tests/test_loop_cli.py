@@ -13,10 +13,9 @@ from typer.testing import CliRunner
 from genie_enhance.backends.local.space_store import FileSpaceStore
 from genie_enhance.cli import app
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
-from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.versions import config_diff
 from genie_enhance.space.fixes import apply_fixes, parse_fix
-from genie_enhance.space.io import load_space
+from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingStore
 from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
 from genie_enhance_tests.loop_world import CliCampaign, World, loop_campaign, make_world  # noqa: F401

@@ -15,8 +15,7 @@ from genie_enhance.emulator.spaces import concurrent_edit
 from genie_enhance.engine.build import build_runtime, local_backend
 from genie_enhance.engine.campaign import run_campaign
 from genie_enhance.engine.runtime import CampaignSettings
-from genie_enhance.engine.steps import canonical_bytes
-from genie_enhance.space.io import load_space, parse_space
+from genie_enhance.space.io import canonical_bytes, load_space, parse_space
 from genie_enhance.tracking import TrackingStore
 from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
 from genie_enhance_tests.loop_world import World, make_world

@@ -20,9 +20,11 @@ import pytest
 
 from genie_enhance.engine.build import build_runtime, local_backend
 from genie_enhance.engine.campaign import start_or_resume
+from genie_enhance.engine.iteration.plan import train_failures
+from genie_enhance.engine.iteration.score import score
+from genie_enhance.engine.iteration.snapshot import snapshot
 from genie_enhance.engine.proposing import propose
 from genie_enhance.engine.runtime import CampaignSettings
-from genie_enhance.engine.steps import score, snapshot, train_failures
 from genie_enhance.llm import LLMSettings, failure_analysis_messages
 from genie_enhance.proposers.llm_proposer import LLMProposer
 from genie_enhance.proposers.llm_reply import ItemMeta
@@ -179,7 +181,7 @@ def test_the_failure_analysis_prompt_asks_for_the_fields_the_reply_items_require
 def test_a_fix_found_invalid_is_not_proposed_again_in_the_campaign(tmp_path: Path, demo_db: Path) -> None:  # noqa: F811
     """Every call answers the example whose SQL reads a missing table: validation finds it invalid in iteration 1;
     in iteration 2 the proposer drops it as blocked (naming why), so it is neither proposed nor validated again."""
-    from genie_enhance.engine.iteration import run_iteration
+    from genie_enhance.engine.iteration.steps import run_iteration
 
     world = make_world(tmp_path, demo_db, derived=True)
     with ScriptedOpenAI(fallback=text(proposer_reply(BROKEN_EXAMPLE), 100, 20)) as server:

@@ -23,8 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from genie_enhance.engine.steps import canonical_bytes
-from genie_enhance.space.io import load_space
+from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingStore, version_id_for
 from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
 from genie_enhance_tests.loop_world import (  # noqa: F401 - loop_campaign is a session fixture

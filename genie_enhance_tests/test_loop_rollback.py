@@ -18,13 +18,12 @@ import pytest
 from genie_enhance.engine.build import build_runtime, local_backend
 from genie_enhance.engine.campaign import run_campaign
 from genie_enhance.engine.runtime import CampaignSettings, Runtime
-from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.summary import campaign_summary
 from genie_enhance.proposers.base import Proposal, ProposerContext
 from genie_enhance.proposers.heuristic import HeuristicProposer
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.space.fixes import ExcludeColumn
-from genie_enhance.space.io import load_space
+from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingStore, version_id_for
 from genie_enhance_tests.demo_fixtures import demo_db  # noqa: F401 - session fixture
 from genie_enhance_tests.loop_world import Q_REVENUE, World, make_world, qid

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from genie_enhance.core.progress import ProgressEvent, Stage
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.engine.propagation import (
     CONFIG_UPDATE,
@@ -88,15 +89,19 @@ def test_settle_delay(tmp_path: Path, backend: str, settings: dict, slow: bool, 
 def test_scoring_waits_until_the_last_write_took_effect(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     clock = [1000.0]
     rt = _runtime(tmp_path, clock=clock)
-    rt.progress = True
+    events: list[ProgressEvent] = []
+    rt.progress = events.append
     campaign = rt.tracking.start_campaign(CampaignSpec(space_key="s", backend="databricks"))
     assert wait_for_propagation(rt, campaign, 1) == 0.0  # nothing written yet
     record_write(rt, campaign, 1, _space(), _edited(lambda t: _first(t, synonyms=["s"])), "batch v1")
     clock[0] += 12.0  # the rest of the iteration took 12 s
     assert wait_for_propagation(rt, campaign, 2) == pytest.approx(18.0)
     assert rt.current["slept"] == [pytest.approx(18.0)] and clock[0] == pytest.approx(1030.0)
-    assert "waiting 18.0s for the last update of the live space to take effect" in capsys.readouterr().err
-    assert wait_for_propagation(rt, campaign, 2) == 0.0  # already in effect: no second wait
+    [wait] = events
+    assert (wait.stage, wait.task, wait.seconds) == (Stage.WAIT, "propagation", pytest.approx(18.0))
+    assert "waiting 18.0s for the last update of the live space to take effect" in wait.message
+    assert capsys.readouterr() == ("", "")  # the core prints nothing itself
+    assert wait_for_propagation(rt, campaign, 2) == 0.0 and len(events) == 1  # already in effect: no second wait
     kinds = [(e.kind, e.iteration) for e in rt.tracking.events(campaign)]
     assert kinds == [(CONFIG_UPDATE, 1), (PROPAGATION_WAIT, 2)]
     assert rt.tracking.events(campaign)[1].data == {"waited_s": 18.0, "settle_s": 30.0}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,21 @@ def test_score_table_lists_failures_and_scores(shop_files) -> None:
     assert "expected_sql_error" in out
     assert "How many orders are there?" not in out  # passing questions are not listed
     assert "all 50.0%" in out and "holdout n/a" in out
+
+
+def test_score_shows_a_progress_bar_on_stderr_only(shop_files) -> None:
+    """The core emits progress events; the CLI draws them with rich on stderr (a terminal: `TTY_COMPATIBLE=1`),
+    and `--json` draws nothing."""
+    terminal = CliRunner(env={"TTY_COMPATIBLE": "1", "COLUMNS": "120"})
+    args = ["score", "--warehouse", str(shop_files["warehouse"]), "--space", str(shop_files["space"]),
+            "--benchmarks", str(shop_files["benchmarks"]), "--holdout", "0"]
+    shown = terminal.invoke(app, args)
+    assert shown.exit_code == 0, shown.stderr
+    bar = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.stderr)
+    assert re.search(r"scoring .*━+ 5/5 2 pass", bar), bar
+    assert "scoring" not in shown.stdout
+    quiet = terminal.invoke(app, [*args, "--json"])
+    assert quiet.exit_code == 0 and "scoring" not in quiet.stderr
 
 
 def test_extra_columns_option_reaches_the_comparison(tmp_path: Path) -> None:

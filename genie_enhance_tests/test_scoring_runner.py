@@ -15,6 +15,7 @@ import pytest
 from genie_enhance.backends.local.factory import open_local_backend
 from genie_enhance.backends.local.offline_genie import OfflineGenie, simulator
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, split_benchmarks
+from genie_enhance.core.progress import ProgressEvent, Stage
 from genie_enhance.core.protocols import AnswerStatus, GenieAnswer, ResultSet
 from genie_enhance.scoring.categories import FailureCategory, coarse_category
 from genie_enhance.scoring.runner import ExpectedCache, score_benchmarks
@@ -150,7 +151,8 @@ def _max_in_window(stamps: list[float], window: float) -> int:
 
 
 def test_verdicts_categories_and_scores(shop, capsys) -> None:
-    report = score_benchmarks(MIXED, shop.genie, shop.warehouse, concurrency=4, progress=True)
+    events: list[ProgressEvent] = []
+    report = score_benchmarks(MIXED, shop.genie, shop.warehouse, concurrency=4, progress=events.append)
     by_question = {q.question: q for q in report.questions}
     assert [q.id for q in report.questions] == [b.id for b in MIXED]  # benchmark order kept
 
@@ -179,12 +181,15 @@ def test_verdicts_categories_and_scores(shop, capsys) -> None:
     data = json.loads(json.dumps(report.to_dict()))
     assert data["questions"][3]["category"] == "no_sql_generated"
     assert data["counts"]["total"] == 5
-    assert capsys.readouterr().out == ""  # the progress bar goes to stderr only
+    assert capsys.readouterr() == ("", "")  # the core prints nothing: progress goes to the callback
+    assert [(e.stage, e.completed, e.total) for e in events] == [
+        (Stage.START, 0, 5), *((Stage.ADVANCE, n, 5) for n in range(1, 6)), (Stage.DONE, 5, 5)]
+    assert events[-1].passed == 2 and all(e.task == "score" for e in events)
 
 
 def test_holdout_scores_are_reported_separately(shop) -> None:
     split = split_benchmarks(MIXED, holdout=0.4, seed=3)
-    report = score_benchmarks(MIXED, shop.genie, shop.warehouse, split=split, progress=False)
+    report = score_benchmarks(MIXED, shop.genie, shop.warehouse, split=split)
     assert report.holdout_ids == split.holdout_ids and len(split.holdout_ids) == 2
     for role in ("train", "holdout"):
         mine = [q for q in report.questions if q.role == role]
@@ -195,7 +200,7 @@ def test_holdout_scores_are_reported_separately(shop) -> None:
 
     # a split whose holdout holds only the broken benchmark has no holdout score at all
     only_broken = BenchmarkSplit(train=MIXED[:4], holdout=MIXED[4:], seed=0, fraction=0.2)
-    report = score_benchmarks(MIXED, shop.genie, shop.warehouse, split=only_broken, progress=False)
+    report = score_benchmarks(MIXED, shop.genie, shop.warehouse, split=only_broken)
     assert report.score.holdout is None
     assert report.score.train == report.score.all == 0.5
 
@@ -217,17 +222,17 @@ def test_expected_sql_runs_once_per_config_version_under_concurrency(shop) -> No
     cache = ExpectedCache()
 
     report = score_benchmarks(benchmarks, shop.genie, counting, concurrency=8, expected_cache=cache,
-                              config_version="v1", progress=False)
+                              config_version="v1")
     assert report.counts["error"] == 0 and report.counts["total"] == 8
     assert len(counting.calls) == 4
     assert all(n == 1 for n in counting.calls.values()), counting.calls
 
     score_benchmarks(benchmarks, shop.genie, counting, concurrency=8, expected_cache=cache,
-                     config_version="v1", progress=False)
+                     config_version="v1")
     assert sum(counting.calls.values()) == 4  # same config version: all from the cache
 
     score_benchmarks(benchmarks, shop.genie, counting, concurrency=8, expected_cache=cache,
-                     config_version="v2", progress=False)
+                     config_version="v2")
     assert sorted(counting.calls.values()) == [2, 2, 2, 2]  # a new config version runs each one once more
 
 
@@ -244,8 +249,7 @@ def test_genie_rate_limit_is_retried_and_never_exceeded(shop, monkeypatch) -> No
     monkeypatch.setattr(simulator, "WINDOW_S", 1.0)
     genie = RecordingGenie(OfflineGenie(shop.store.export()[0], shop.warehouse, max_per_minute=3))
     benchmarks = _threshold_benchmarks(8)
-    report = score_benchmarks(benchmarks, genie, shop.warehouse, concurrency=4, retries=12, backoff_s=0.1,
-                              progress=False)
+    report = score_benchmarks(benchmarks, genie, shop.warehouse, concurrency=4, retries=12, backoff_s=0.1)
     assert report.counts["api_errors"] == 0
     assert report.counts["pass"] == 8
     limited = sum(1 for _, status in genie.log if status is AnswerStatus.FAILED)
@@ -260,8 +264,8 @@ def test_client_throttle_keeps_below_the_genie_limit(shop, monkeypatch) -> None:
     genie = RecordingGenie(OfflineGenie(shop.store.export()[0], shop.warehouse, max_per_minute=4))
     benchmarks = _threshold_benchmarks(6)
     started = time.monotonic()
-    report = score_benchmarks(benchmarks, genie, shop.warehouse, concurrency=6, rate_per_minute=180,
-                              progress=False)  # 3 per second, under Genie's 4 per (shrunk) window
+    # 3 per second, under Genie's 4 per (shrunk) window
+    report = score_benchmarks(benchmarks, genie, shop.warehouse, concurrency=6, rate_per_minute=180)
     assert time.monotonic() - started >= 5 / 3 - 0.05  # the bucket paced the six calls
     assert report.genie_calls == 6
     assert all(status is AnswerStatus.COMPLETED for _, status in genie.log)
@@ -270,14 +274,14 @@ def test_client_throttle_keeps_below_the_genie_limit(shop, monkeypatch) -> None:
 
 def test_questions_in_flight_with_genie_never_exceed_concurrency(shop) -> None:
     genie = RecordingGenie(OfflineGenie(shop.store.export()[0], shop.warehouse, latency_ms=40))
-    report = score_benchmarks(_threshold_benchmarks(12), genie, shop.warehouse, concurrency=3, progress=False)
+    report = score_benchmarks(_threshold_benchmarks(12), genie, shop.warehouse, concurrency=3)
     assert report.counts["pass"] == 12
     assert genie.max_in_flight == 3  # bounded, and the bound is used
 
 
 def test_service_failures_after_retries_are_counted_apart(shop) -> None:
     refusing = OfflineGenie(shop.store.export()[0], shop.warehouse, max_per_minute=0)  # refuses every question
-    report = score_benchmarks(MIXED[:3], refusing, shop.warehouse, retries=2, backoff_s=0.01, progress=False)
+    report = score_benchmarks(MIXED[:3], refusing, shop.warehouse, retries=2, backoff_s=0.01)
     assert report.counts == {"pass": 0, "fail": 0, "error": 0, "needs_review": 0, "api_errors": 3, "total": 3}
     assert report.score.model_dump() == {"train": None, "holdout": None, "all": None}
     assert report.genie_calls == 9  # first try + 2 retries each

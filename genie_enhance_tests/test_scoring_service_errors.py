@@ -39,7 +39,7 @@ def backend(emulator: Emulator, token: str | None = None) -> tuple[DatabricksGen
 def score(emulator: Emulator, cache: ExpectedCache, token: str | None = None):
     genie, warehouse = backend(emulator, token)
     return score_benchmarks(BENCHMARKS, genie, warehouse, concurrency=1, expected_cache=cache,
-                            config_version=VERSION, progress=False, retries=0)
+                            config_version=VERSION, retries=0)
 
 
 def test_the_databricks_backend_error_is_a_service_error() -> None:
@@ -80,4 +80,4 @@ def test_bad_credentials_still_stop_the_scoring_run(emulator: Emulator) -> None:
     genie, _ = backend(emulator)
     _, bad_warehouse = backend(emulator, token="dapi-wrong-token-00000000000000")
     with pytest.raises(DatabricksAuthError):
-        score_benchmarks(BENCHMARKS, genie, bad_warehouse, concurrency=1, progress=False, retries=0)
+        score_benchmarks(BENCHMARKS, genie, bad_warehouse, concurrency=1, retries=0)

@@ -72,9 +72,9 @@ from genie_enhance.defs.partitions import ITERATIONS
 from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo, fresh_working_space
 from genie_enhance.engine.build import build_runtime, local_backend
 from genie_enhance.engine.campaign import finish, start_or_resume
-from genie_enhance.engine.iteration import STEPS, IterationOutcome, IterationState
+from genie_enhance.engine.iteration.snapshot import partition_key
+from genie_enhance.engine.iteration.state import STEPS, IterationOutcome, IterationState
 from genie_enhance.engine.runtime import CampaignSettings, Runtime
-from genie_enhance.engine.steps import partition_key
 
 _NUMBER = re.compile(r"\b\d+\b")
 

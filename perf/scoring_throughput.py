@@ -108,8 +108,7 @@ def measure(questions: int, latency_ms: float, concurrency: int) -> dict[str, fl
             benchmarks = make_benchmarks(questions)
             genie = InFlight(backend.genie)
             started = time.perf_counter()
-            report = score_benchmarks(benchmarks, genie, backend.warehouse, concurrency=concurrency,
-                                      progress=False)
+            report = score_benchmarks(benchmarks, genie, backend.warehouse, concurrency=concurrency)
             wall = time.perf_counter() - started
     ideal = questions * latency_ms / 1000.0 / concurrency
     return {

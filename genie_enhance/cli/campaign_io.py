@@ -13,17 +13,18 @@ from rich.table import Table
 
 from genie_enhance.cli.app import console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
+from genie_enhance.core.progress import ProgressCallback
 from genie_enhance.core.required import required
 from genie_enhance.engine.build import build_runtime, databricks_backend, local_backend, workspace_runtime
 from genie_enhance.engine.campaign import IterationOutcome
 from genie_enhance.engine.launch import supersede_or_refuse
 from genie_enhance.engine.lease import driving
 from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
-from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.summary import campaign_summary
 from genie_enhance.errors import ConfigError
 from genie_enhance.fileio import atomic_write
 from genie_enhance.llm import LLMSettings
+from genie_enhance.space.io import canonical_bytes
 from genie_enhance.space.validation import Problem
 from genie_enhance.tracking.report_render import render_report
 
@@ -42,7 +43,7 @@ def print_space_warnings(problems: Sequence[Problem]) -> None:
 
 def open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | None, space: Path | None,
                  space_id: str | None, warehouse_id: str | None, catalog: str | None = None,
-                 genie_latency_ms: float = 0, genie_noise: float = 0.0, progress: bool = False,
+                 genie_latency_ms: float = 0, genie_noise: float = 0.0, progress: ProgressCallback | None = None,
                  benchmarks_required: bool = True, profile: str | None = None,
                  poll_interval_s: float = 1.0, admit: bool = True) -> Runtime:
     """Build the backend the flags name, then the runtime around it — which refuses an invalid space (`admit`;
@@ -70,7 +71,7 @@ def open_runtime(settings: CampaignSettings, out: Path, *, warehouse: Path | Non
 
 
 def _databricks_runtime(settings: CampaignSettings, out: Path, space_id: str | None, warehouse_id: str | None, *,
-                        profile: str | None, poll_interval_s: float, progress: bool, admit: bool) -> Runtime:
+                        profile: str | None, poll_interval_s: float, progress: ProgressCallback | None, admit: bool) -> Runtime:
     """A Genie space of a workspace (host and credentials by unified auth: DATABRICKS_* variables or a profile).
     With the LLM on and no OPENAI_BASE_URL, the LLM is the workspace's serving endpoints, with its credentials."""
     missing = [flag for flag, value in (("--space-id", space_id), ("--warehouse-id", warehouse_id)) if not value]

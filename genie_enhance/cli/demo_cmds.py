@@ -9,6 +9,7 @@ import typer
 
 from genie_enhance.cli.app import app, console, err_console
 from genie_enhance.cli.campaign_io import execute_campaign, fail, open_runtime, print_summary
+from genie_enhance.cli.progress import progress_for
 from genie_enhance.cli.run_cmds import SupersedeOpt, WaitLeaseOpt
 from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo, fresh_working_space
 from genie_enhance.demo.warehouse import DEFAULT_SEED
@@ -65,7 +66,7 @@ def _demo(out: Path, seed: int, data_seed: int, llm: str, as_json: bool, build_o
                           highlight=False, soft_wrap=True)
     try:
         rt = open_runtime(settings, out, warehouse=files.warehouse, space=space, space_id=None, warehouse_id=None,
-                          progress=not as_json)
+                          progress=progress_for(as_json))
     except (FileNotFoundError, ValueError) as exc:
         fail(exc)
     try:

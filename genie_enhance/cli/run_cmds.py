@@ -17,13 +17,13 @@ from genie_enhance.cli.campaign_io import (
     open_runtime,
     print_summary,
 )
+from genie_enhance.cli.progress import progress_for
 from genie_enhance.engine.native_eval import native_for_campaign
 from genie_enhance.engine.review import apply_proposal, dry_run
 from genie_enhance.engine.runtime import CampaignSettings, Runtime, out_paths
-from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.versions import config_diff, rollback_to
 from genie_enhance.errors import GenieEnhanceError
-from genie_enhance.space.io import load_space
+from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingStore
 from genie_enhance.tracking.report_render import render_report
 
@@ -100,7 +100,7 @@ def run(
         )
         rt = open_runtime(settings, out, warehouse=warehouse, space=space, space_id=space_id,
                           warehouse_id=warehouse_id, catalog=catalog, genie_latency_ms=genie_latency_ms,
-                          genie_noise=genie_noise, progress=not as_json, profile=profile,
+                          genie_noise=genie_noise, progress=progress_for(as_json), profile=profile,
                           poll_interval_s=poll_interval)
     except (GenieEnhanceError, FileNotFoundError, ValueError) as exc:
         fail(exc)

@@ -20,6 +20,7 @@ from genie_enhance.benchmarks import load_benchmark_set, split_benchmarks
 from genie_enhance.cli.app import app, console, err_console
 from genie_enhance.cli.benchmark_cmds import print_benchmark_warnings
 from genie_enhance.cli.campaign_io import print_space_warnings
+from genie_enhance.cli.progress import progress_for
 from genie_enhance.core.protocols import AnswerStatus, ResultSet
 from genie_enhance.engine.admission import admit_space
 from genie_enhance.engine.native_eval import OurVerdict, compare_native, native_ids
@@ -184,7 +185,7 @@ def score(
             rate_per_minute=rate_per_minute,
             options=CompareOptions(extra_columns=extra_columns.value),
             config_version=etag,
-            progress=not as_json,
+            progress=progress_for(as_json),
         )
         if native_eval:
             native = _native(local, questions, report)

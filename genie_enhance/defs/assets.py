@@ -2,8 +2,8 @@
 
 space_config → benchmark_results → proposed_fixes → validated_config (blocking check) → applied_config, with
 lessons_learned after proposed_fixes and evolution_metrics (summary + decision) last. Each asset calls one engine
-step (`genie_enhance.engine.staged`) and hands the `IterationState` to the next through the IO manager; the back
-edge to the next iteration goes through the tracking store, never through this graph.
+step (`genie_enhance.engine.iteration.asset_steps`) and hands the `IterationState` to the next through the IO
+manager; the back edge to the next iteration goes through the tracking store, never through this graph.
 """
 
 # No `from __future__ import annotations` here: Dagster reads decorated functions' annotations at runtime. The loop
@@ -16,8 +16,8 @@ from genie_enhance.defs import checks
 from genie_enhance.defs import metadata as md
 from genie_enhance.defs.partitions import iterations
 from genie_enhance.defs.resources import RuntimeProvider
-from genie_enhance.engine import staged
-from genie_enhance.engine.iteration import IterationState
+from genie_enhance.engine.iteration import asset_steps
+from genie_enhance.engine.iteration.state import IterationState
 from genie_enhance.engine.launch import campaign_of
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.tracking import format_lessons_table
@@ -28,7 +28,7 @@ Provider = dg.ResourceParam[RuntimeProvider]
 
 def _step_runtime(genie: RuntimeProvider, state: IterationState) -> Runtime:
     """The runtime of the state's campaign (write-guarded on the read-only path)."""
-    return staged.runtime_for(genie.campaign_runtime(state.campaign_id), state)
+    return asset_steps.runtime_for(genie.campaign_runtime(state.campaign_id), state)
 
 
 @dg.asset(group_name="inputs", kinds={"python"})
@@ -51,7 +51,7 @@ def space_config(context: dg.AssetExecutionContext, genie: Provider):
     """The config this iteration scores: the live config (recorded as a version), or for an iteration that already
     completed, its recorded version (read-only path)."""
     campaign, iteration = campaign_of(genie.tracking(), context.partition_key)
-    state = staged.open_iteration(genie.campaign_runtime(campaign.campaign_id), campaign.campaign_id, iteration)
+    state = asset_steps.open_iteration(genie.campaign_runtime(campaign.campaign_id), campaign.campaign_id, iteration)
     return dg.MaterializeResult(value=state, metadata=md.space_config(state))
 
 
@@ -60,7 +60,7 @@ def space_config(context: dg.AssetExecutionContext, genie: Provider):
 def benchmark_results(context: dg.AssetExecutionContext, genie: Provider, space_config: IterationState):
     """Every benchmark question asked and compared; failures diagnosed."""
     rt = _step_runtime(genie, space_config)
-    state = staged.score(rt, space_config)
+    state = asset_steps.score(rt, space_config)
     return dg.MaterializeResult(value=state, metadata=md.benchmark_results(state),
                                 check_results=[checks.no_score_regression(rt, state)])
 
@@ -68,7 +68,7 @@ def benchmark_results(context: dg.AssetExecutionContext, genie: Provider, space_
 @dg.asset(partitions_def=iterations, group_name=LOOP, kinds={"python"})
 def proposed_fixes(context: dg.AssetExecutionContext, genie: Provider, benchmark_results: IterationState):
     """The decision (keep / roll back / stop) and the next batch of fixes proposed from train failures."""
-    state = staged.plan(_step_runtime(genie, benchmark_results), benchmark_results)
+    state = asset_steps.plan(_step_runtime(genie, benchmark_results), benchmark_results)
     return dg.MaterializeResult(value=state, metadata=md.proposed_fixes(state))
 
 
@@ -76,7 +76,7 @@ def proposed_fixes(context: dg.AssetExecutionContext, genie: Provider, benchmark
 def validated_config(context: dg.AssetExecutionContext, genie: Provider, proposed_fixes: IterationState):
     """The candidate config: every fix that applies and adds no validation problem."""
     rt = _step_runtime(genie, proposed_fixes)
-    state = staged.validate(rt, proposed_fixes)
+    state = asset_steps.validate(rt, proposed_fixes)
     return dg.MaterializeResult(value=state, metadata=md.validated_config(state),
                                 check_results=[checks.valid(rt, state)])
 
@@ -84,7 +84,7 @@ def validated_config(context: dg.AssetExecutionContext, genie: Provider, propose
 @dg.asset(partitions_def=iterations, group_name=LOOP, kinds={"python"})
 def applied_config(context: dg.AssetExecutionContext, genie: Provider, validated_config: IterationState):
     """The batch applied to the live space in one etag-checked update (never on the read-only path)."""
-    state = staged.apply(_step_runtime(genie, validated_config), validated_config)
+    state = asset_steps.apply(_step_runtime(genie, validated_config), validated_config)
     return dg.MaterializeResult(value=state, metadata=md.applied_config(state))
 
 
@@ -105,7 +105,7 @@ def lessons_learned(context: dg.AssetExecutionContext, genie: Provider) -> dg.Ma
 def evolution_metrics(context: dg.AssetExecutionContext, genie: Provider, applied_config: IterationState):
     """The iteration's summary row and decision (what the campaign sensor reads to go on or stop)."""
     rt = _step_runtime(genie, applied_config)
-    state = staged.complete(rt, applied_config)
+    state = asset_steps.complete(rt, applied_config)
     return dg.MaterializeResult(value=state, metadata=md.evolution_metrics(state, rt.settings.space_key))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from genie_enhance.engine.batch import added_problems
-from genie_enhance.engine.iteration import IterationState
+from genie_enhance.engine.iteration.state import IterationState
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.space.io import parse_space
 

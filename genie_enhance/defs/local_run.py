@@ -28,10 +28,10 @@ from genie_enhance.defs.launch import CAMPAIGN_TAG, DRIVER_TAG, ITERATION_TAG, S
 from genie_enhance.defs.partitions import ITERATIONS
 from genie_enhance.defs.resources import FixedRuntime, LLMResource
 from genie_enhance.engine.campaign import run_campaign
-from genie_enhance.engine.iteration import IterationOutcome
+from genie_enhance.engine.iteration.snapshot import partition_key
+from genie_enhance.engine.iteration.state import IterationOutcome
 from genie_enhance.engine.lease import DriverLease, guarded
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import partition_key
 
 DEFAULT_HOME = Path("dagster_home")
 INSTANCE_YAML = """telemetry:

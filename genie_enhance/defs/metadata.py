@@ -11,7 +11,7 @@ from typing import Any
 import dagster as dg
 
 from genie_enhance.benchmarks import BenchmarkSplit, BenchmarkWarning
-from genie_enhance.engine.iteration import IterationState, iteration_summary
+from genie_enhance.engine.iteration.state import IterationState, iteration_summary
 from genie_enhance.scoring.verdicts import Verdict
 
 MAX_ROWS = 50

@@ -10,6 +10,7 @@ from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MI
 from genie_enhance.backends.local.factory import open_local_backend
 from genie_enhance.backends.local.offline_genie import OfflineGenie
 from genie_enhance.benchmarks import LoadedBenchmarks, load_benchmark_set
+from genie_enhance.core.progress import ProgressCallback
 from genie_enhance.engine.admission import admit_space
 from genie_enhance.engine.runtime import Backend, CampaignSettings, Runtime, out_paths
 from genie_enhance.llm import LLMClient, LLMSettings
@@ -54,7 +55,7 @@ def _llm_hook(tracking: TrackingStore, current: dict[str, Any]) -> Callable[[LLM
 
 
 def build_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *,
-                  llm_settings: LLMSettings | None = None, progress: bool = False, secrets: Sequence[str] = (),
+                  llm_settings: LLMSettings | None = None, progress: ProgressCallback | None = None, secrets: Sequence[str] = (),
                   llm_http_client: Any | None = None, tracking_path: Path | None = None,
                   admit: bool = True) -> Runtime:
     """Wire everything a campaign needs; secrets (the LLM key, plus `secrets`, e.g. the workspace token) are
@@ -80,7 +81,7 @@ def build_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *
 
 
 def workspace_runtime(settings: CampaignSettings, backend: Backend, out_dir: Path, *,
-                      explicit_llm: Callable[[], LLMSettings] | None = None, progress: bool = False,
+                      explicit_llm: Callable[[], LLMSettings] | None = None, progress: ProgressCallback | None = None,
                       tracking_path: Path | None = None, admit: bool = True) -> Runtime:
     """A runtime over a Databricks backend: the workspace credentials are scrubbed from the tracking store, and
     with the LLM on it is the workspace's serving endpoints (workspace auth per request) unless an explicit

@@ -12,13 +12,17 @@ from collections.abc import Callable
 from typing import Any
 
 from genie_enhance.engine.admission import SPACE_WARNING
-from genie_enhance.engine.iteration import IterationOutcome, apply_batch, run_iteration
+from genie_enhance.engine.iteration.apply import apply_batch
+from genie_enhance.engine.iteration.plan import inconclusive_shares, scored_points
+from genie_enhance.engine.iteration.state import IterationOutcome
+from genie_enhance.engine.iteration.steps import run_iteration
 from genie_enhance.engine.leakage import check_final_space
 from genie_enhance.engine.policy import Action, best_iteration, conclusive
 from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import canonical_bytes, inconclusive_shares, scored_points, write_version
+from genie_enhance.engine.versions import write_version
 from genie_enhance.errors import GenieEnhanceError
+from genie_enhance.space.io import canonical_bytes
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import CampaignSpec, PendingApplyRecord
 

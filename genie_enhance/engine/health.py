@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import time
 
+from genie_enhance.engine.iteration.score import objective_of
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import canonical_bytes, objective_of
 from genie_enhance.scoring.runner import score_benchmarks
+from genie_enhance.space.io import canonical_bytes
 from genie_enhance.tracking import HealthCheck, version_id_for
 
 
@@ -23,7 +24,7 @@ def check_live(rt: Runtime) -> HealthCheck:
     report = score_benchmarks(
         rt.benchmarks, backend.genie, backend.warehouse, split=split, concurrency=rt.settings.concurrency,
         rate_per_minute=rt.settings.rate_per_minute, options=rt.settings.compare_options(),
-        expected_cache=rt.expected_cache, config_version=version_id_for(canonical_bytes(space)), progress=False,
+        expected_cache=rt.expected_cache, config_version=version_id_for(canonical_bytes(space)),
     )
     return HealthCheck(
         space_key=rt.settings.space_key, config_version_id=report.config_version,

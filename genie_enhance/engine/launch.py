@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 
 from genie_enhance.engine.campaign import start_or_resume
+from genie_enhance.engine.iteration.snapshot import partition_key
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import partition_key
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.tracking import CampaignRecord, TrackingStore
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import canonical_bytes
 from genie_enhance.engine.summary import final_iteration
 from genie_enhance.errors import ConfigError
 from genie_enhance.scoring.verdicts import Verdict
+from genie_enhance.space.io import canonical_bytes
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import version_id_for
 

@@ -10,8 +10,7 @@ sleep), like the token bucket in `core/ratelimit.py`, so tests need not wait.
 
 from __future__ import annotations
 
-from rich.console import Console
-
+from genie_enhance.core.progress import ProgressEvent, Stage, emit
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.space.model import SerializedSpace
 
@@ -62,7 +61,7 @@ def record_write(rt: Runtime, campaign_id: str, iteration: int | None, before: S
 
 def wait_for_propagation(rt: Runtime, campaign_id: str, iteration: int) -> float:
     """Before scoring: wait until the campaign's last write has taken effect; returns the seconds waited
-    (recorded as a `propagation_wait` event, and shown on stderr when progress is on)."""
+    (recorded as a `propagation_wait` event, and announced to the runtime's progress callback)."""
     updates = [e for e in rt.tracking.events(campaign_id) if e.kind == CONFIG_UPDATE]
     if not updates:
         return 0.0
@@ -72,8 +71,7 @@ def wait_for_propagation(rt: Runtime, campaign_id: str, iteration: int) -> float
     if remaining <= 0:
         return 0.0
     message = f"waiting {remaining:.1f}s for the last update of the live space to take effect before scoring"
-    if rt.progress:
-        Console(stderr=True).print(message, highlight=False, soft_wrap=True)
+    emit(rt.progress, ProgressEvent("propagation", Stage.WAIT, message=message, seconds=remaining))
     waited = rt.settler.wait_until(deadline)
     rt.tracking.record_event(campaign_id, PROPAGATION_WAIT, message, iteration=iteration,
                              data={"waited_s": round(waited, 3), "settle_s": float(last["settle_s"])})

@@ -14,15 +14,18 @@ from typing import Any
 
 from genie_enhance.engine.batch import build_batch
 from genie_enhance.engine.campaign import start_or_resume
+from genie_enhance.engine.iteration.plan import plan
+from genie_enhance.engine.iteration.score import score
+from genie_enhance.engine.iteration.snapshot import snapshot
 from genie_enhance.engine.policy import Action
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import canonical_bytes, plan, score, snapshot
 from genie_enhance.engine.versions import config_diff, record_live_if_unknown
 from genie_enhance.errors import ConfigError, FixError
 from genie_enhance.fileio import atomic_write
 from genie_enhance.proposers.base import Proposal
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.space.fixes import parse_fix
+from genie_enhance.space.io import canonical_bytes
 from genie_enhance.tracking import IterationSummary
 
 PROPOSAL_FORMAT = "genie-enhance-proposal/1"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, BenchmarkWarning, split_benchmarks
 from genie_enhance.core.catalog import Catalog
+from genie_enhance.core.progress import ProgressCallback
 from genie_enhance.core.protocols import Genie, Warehouse
 from genie_enhance.engine.policy import Policy
 from genie_enhance.engine.settler import Settler
@@ -126,7 +127,7 @@ class Runtime:
     benchmarks: list[Benchmark]
     proposers: list[Proposer] = field(default_factory=list)
     llm: LLMClient | None = None  # set when an LLM is configured
-    progress: bool = False
+    progress: ProgressCallback | None = None  # told how scoring and propagation waits go (the CLI's bar)
     expected_cache: ExpectedCache = field(default_factory=ExpectedCache)
     _catalog: Catalog | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -7,7 +7,7 @@ from typing import Any
 
 from genie_enhance.engine.leakage import guard_summary
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import canonical_bytes
+from genie_enhance.space.io import canonical_bytes
 from genie_enhance.tracking import IterationRecord, version_id_for
 
 

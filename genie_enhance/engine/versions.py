@@ -15,16 +15,11 @@ from dataclasses import dataclass
 from genie_enhance.engine.batch import added_problems
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.errors import GenieEnhanceError
-from genie_enhance.space.io import parse_space, space_to_json
+from genie_enhance.space.io import canonical_bytes, parse_space
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.tracking import version_id_for
 
 EXTERNAL_EDIT = "external_edit"  # event kind: live bytes no version of the space had, recorded before a write
-
-
-def canonical_bytes(space: SerializedSpace) -> bytes:
-    """The bytes a config version is recorded as (and restored from): our canonical serialized_space JSON."""
-    return space_to_json(space).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -56,6 +51,18 @@ def record_live_if_unknown(rt: Runtime, campaign_id: str | None = None, iteratio
             f"the live space had unrecorded changes; recorded them as version {version_id} before {before}",
             iteration=iteration, data={"version_id": version_id, "before": before})
     return Live(space, etag, version_id, version_id)
+
+
+def write_version(rt: Runtime, version_id: str, campaign_id: str | None = None,
+                  iteration: int | None = None) -> tuple[SerializedSpace, str]:
+    """Put a recorded version's exact bytes on the live space (etag-checked; nothing is written when they are
+    already live; live bytes no version has are recorded first). Returns the space now live and its etag."""
+    data = rt.tracking.version_bytes(version_id)
+    live = record_live_if_unknown(rt, campaign_id, iteration, before=f"restoring version {version_id}")
+    if canonical_bytes(live.space) == data:
+        return live.space, live.etag
+    restored = parse_space(data.decode("utf-8"), source=f"version {version_id}")
+    return restored, rt.backend.store.update(restored, live.etag)
 
 
 def require_space_version(rt: Runtime, version_id: str) -> bytes:

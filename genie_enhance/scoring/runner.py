@@ -14,15 +14,13 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from contextlib import nullcontext
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
 from genie_enhance.benchmarks import Benchmark, BenchmarkSplit
+from genie_enhance.core.progress import ProgressCallback, ProgressEvent, Stage, emit
 from genie_enhance.core.protocols import AnswerStatus, Genie, GenieAnswer, Warehouse
 from genie_enhance.core.ratelimit import TokenBucket
 from genie_enhance.core.required import required
@@ -253,7 +251,7 @@ def score_benchmarks(
     options: CompareOptions | None = None,
     expected_cache: ExpectedCache | None = None,
     config_version: str = "",
-    progress: bool = True,
+    progress: ProgressCallback | None = None,
     retries: int = 3,
     backoff_s: float = 1.0,
 ) -> ScoreReport:
@@ -261,7 +259,8 @@ def score_benchmarks(
     minute), compare each answer with the expected result, and report scores for train, holdout and all.
 
     Without a `split` every question is a train question. `retries` is how many times a retryable failure
-    (rate limit) is asked again, waiting `backoff_s`, then twice as long, … (plus jitter).
+    (rate limit) is asked again, waiting `backoff_s`, then twice as long, … (plus jitter). `progress` receives a
+    `score` task: its start, one event per answered question (with the passes so far), its end.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -290,32 +289,26 @@ def score_benchmarks(
     )
 
 
-def _run_all(benchmarks: list[Benchmark], scorer: _Scorer, concurrency: int, progress: bool) -> list[QuestionResult]:
-    """Results in benchmark order, computed on a thread pool; a rich progress bar on stderr when asked."""
+def _run_all(benchmarks: list[Benchmark], scorer: _Scorer, concurrency: int,
+             progress: ProgressCallback | None) -> list[QuestionResult]:
+    """Results in benchmark order, computed on a thread pool; progress events from this (the calling) thread."""
     results: list[QuestionResult | None] = [None] * len(benchmarks)
-    bar = Progress(
-        TextColumn("scoring"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[passed]} pass"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
+    total = len(benchmarks)
     # Twice as many workers as Genie slots: while `concurrency` questions wait on Genie, the other workers run
     # the expected SQL and compare results, so a Genie slot is never held for our own SQL work.
-    workers = ThreadPoolExecutor(max_workers=2 * concurrency, thread_name_prefix="score")
-    with bar if progress else nullcontext(), workers as pool:
-        task = bar.add_task("score", total=len(benchmarks), passed=0) if progress else None
+    with ThreadPoolExecutor(max_workers=2 * concurrency, thread_name_prefix="score") as pool:
+        emit(progress, ProgressEvent("score", Stage.START, total=total))
         futures = {pool.submit(scorer.score, bench): i for i, bench in enumerate(benchmarks)}
-        passed = 0
+        completed = passed = 0
         try:
             for future in as_completed(futures):
                 result = results[futures[future]] = future.result()
+                completed += 1
                 passed += result.verdict == Verdict.PASS
-                if task is not None:
-                    bar.update(task, advance=1, passed=passed)
+                emit(progress, ProgressEvent("score", Stage.ADVANCE, completed, total, passed))
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)  # a bug or Ctrl-C: do not ask the remaining questions
             raise
+        finally:
+            emit(progress, ProgressEvent("score", Stage.DONE, completed, total, passed))
     return [r for r in results if r is not None]

@@ -110,6 +110,11 @@ def space_to_json(space: SerializedSpace, *, indent: int | None = 2) -> str:
     return json.dumps(space_to_dict(space), indent=indent, ensure_ascii=False)
 
 
+def canonical_bytes(space: SerializedSpace) -> bytes:
+    """The bytes a config version is recorded as (and restored from): our canonical serialized_space JSON."""
+    return space_to_json(space).encode("utf-8")
+
+
 @dataclass
 class SpaceDocument:
     """A space as read from a file: the model, plus the export wrapper when the file had one."""

@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from genie_enhance.core.required import required
+from genie_enhance.proposers.lessons import Lesson
 from genie_enhance.tracking.database import Database, fetch_dicts
 from genie_enhance.tracking.errors import TrackingError
-from genie_enhance.tracking.lessons import Lesson, compute_lessons
+from genie_enhance.tracking.lessons import compute_lessons
 from genie_enhance.tracking.records import (
     CampaignRecord,
     CampaignSummary,

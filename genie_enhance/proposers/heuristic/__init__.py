@@ -31,10 +31,10 @@ from genie_enhance.proposers.heuristic.snippets import (
     propose_measures,
 )
 from genie_enhance.proposers.heuristic.synonyms import propose_synonyms
-from genie_enhance.proposers.heuristic.terms import stems
 from genie_enhance.proposers.lessons import Lesson, lesson_prior
 from genie_enhance.space.fixes import AddSqlSnippet, AddSynonym, Fix
 from genie_enhance.space.model import SerializedSpace
+from genie_enhance.words import stems
 
 Family = Callable[[FailureCase, Workbench], list[Candidate]]
 FAMILIES: tuple[Family, ...] = (

@@ -20,10 +20,11 @@ from sqlglot import exp
 
 from genie_enhance.proposers.heuristic.case import Workbench
 from genie_enhance.proposers.heuristic.shape import ColumnRef, QueryShape, analyse, render
-from genie_enhance.proposers.heuristic.terms import content_runs, stems, tokenize
+from genie_enhance.proposers.heuristic.terms import content_runs
 from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.space.fixes import AddSqlSnippet, AddSynonym
 from genie_enhance.sql import DIALECT, normalize_sql
+from genie_enhance.words import stems, tokenize
 
 
 @lru_cache(maxsize=4096)

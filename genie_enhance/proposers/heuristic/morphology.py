@@ -11,7 +11,7 @@ variant is then checked against the other train questions (see `consistency.py`)
 
 from __future__ import annotations
 
-from genie_enhance.proposers.heuristic.terms import stems
+from genie_enhance.words import stems
 
 #: word families: the inflections of one business verb and the nouns naming its activity
 FAMILIES: tuple[tuple[str, ...], ...] = (

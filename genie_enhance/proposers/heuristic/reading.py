@@ -19,14 +19,13 @@ from genie_enhance.proposers.heuristic.terms import (
     GROUP_CUES,
     TIME_WORDS,
     Run,
-    Token,
     content_runs,
     cut_at_verb,
     run_at_or_after,
     run_before,
-    tokenize,
 )
 from genie_enhance.proposers.heuristic.vocab import SpaceVocabulary, Target
+from genie_enhance.words import Token, tokenize
 
 RANK_MOST = {"most", "highest", "largest", "biggest", "greatest", "best", "top"}
 RANK_LEAST = {"least", "fewest", "lowest", "smallest", "worst", "bottom"}

@@ -34,11 +34,12 @@ from genie_enhance.proposers.heuristic.phrases import (
 )
 from genie_enhance.proposers.heuristic.shape import Aggregate, render
 from genie_enhance.proposers.heuristic.synonyms import measure_synonym
-from genie_enhance.proposers.heuristic.terms import CLASSIFIER_NOUNS, alias_of, stem, stems
+from genie_enhance.proposers.heuristic.terms import CLASSIFIER_NOUNS, alias_of
 from genie_enhance.proposers.heuristic.vocab import Target
 from genie_enhance.space.fixes import AddSqlSnippet
 from genie_enhance.space.lines import join_lines
 from genie_enhance.sql import normalize_sql
+from genie_enhance.words import stem, stems
 
 _SQL_KINDS = {"measure": "measures", "filter": "filters", "expression": "expressions"}
 

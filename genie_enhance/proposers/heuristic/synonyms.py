@@ -28,10 +28,11 @@ from genie_enhance.proposers.heuristic.phrases import (
     phrase,
 )
 from genie_enhance.proposers.heuristic.shape import ColumnRef, render
-from genie_enhance.proposers.heuristic.terms import Run, stems
+from genie_enhance.proposers.heuristic.terms import Run
 from genie_enhance.proposers.heuristic.vocab import Target
 from genie_enhance.space.fixes import AddSynonym
 from genie_enhance.space.fixes.columns import ColumnFix
+from genie_enhance.words import stems
 
 
 def _synonym(bench: Workbench, ref: ColumnRef, term: str, aspect: str, role: str, case: FailureCase) -> Candidate | None:

@@ -1,8 +1,9 @@
-"""Question wording: an English tokenizer, the structural cue words of analytics questions, and content runs.
+"""Question wording: the structural cue words of analytics questions, and the content runs left between them.
 
-Why our own small tokenizer: a proposer must pick the *business phrase* of a question ("net revenue", "customer
-segment") to teach the space, and that phrase is what is left once the structure words ("how many", "by", "top 5",
-"in 2024") and filler words are set aside. Words are compared by a naive singular stem so "orders" meets `order`.
+Why: a proposer must pick the *business phrase* of a question ("net revenue", "customer segment") to teach the
+space, and that phrase is what is left once the structure words ("how many", "by", "top 5", "in 2024") and filler
+words are set aside. Tokens come from `genie_enhance.words`, the tokenizer the offline Genie reads questions with,
+so a phrase taught here is matched the same way there.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from genie_enhance.words import stem  # noqa: F401  (re-exported: one stemmer for both sides)
+from genie_enhance.words import Token
 
 STOPWORDS = frozenset(
     """a an the of in on at for to from with and or is are was were be been being do does did what which who whom
@@ -51,61 +52,14 @@ KEYWORDS = frozenset(set(AGGREGATE_CUES) | GROUP_CUES | RANK_CUES | COMPARE_CUES
     "number", "distinct", "unique", "different", "how", "many", "much",
 })
 
-_TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}|\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:'[^\W\d_]+)?")
-
-
-@dataclass(frozen=True)
-class Token:
-    """One word or number of a question, with its character span (to quote the question's own spelling)."""
-
-    text: str
-    low: str
-    stem: str
-    kind: str  # word | number | date
-    start: int
-    end: int
-
-    @property
-    def is_content(self) -> bool:
-        """A word that can belong to a business phrase (not a stop, cue or time word)."""
-        return self.kind == "word" and self.low not in STOPWORDS and self.low not in KEYWORDS and self.stem not in KEYWORDS
-
-
-def tokenize(text: str) -> list[Token]:
-    """Words (possessive 's dropped; hyphenated words split), numbers and ISO dates, with their spans."""
-    tokens = []
-    for m in _TOKEN.finditer(text):
-        raw = m.group(0)
-        if raw[0].isdigit():
-            kind = "date" if len(raw) == 10 and raw[4] == "-" else "number"
-            tokens.append(Token(raw, raw.lower(), raw.lower(), kind, m.start(), m.end()))
-            continue
-        word = raw[:-2] if raw.lower().endswith("'s") else raw.replace("'", "")
-        tokens.append(Token(word, word.lower(), stem(word), "word", m.start(), m.start() + len(word)))
-    return tokens
-
-
-def stems(text: str) -> tuple[str, ...]:
-    return tuple(t.stem for t in tokenize(text))
-
-
-def identifier_words(name: str) -> list[str]:
-    """`order_date` → [order, date]; `unitPrice` → [unit, price]."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    return [w.lower() for w in re.split(r"[^0-9A-Za-z]+", spaced) if w]
-
-
-def identifier_stems(name: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in identifier_words(name))
+def is_content(token: Token) -> bool:
+    """A word that can belong to a business phrase (not a stop, cue or time word)."""
+    return (token.kind == "word" and token.low not in STOPWORDS and token.low not in KEYWORDS
+            and token.stem not in KEYWORDS)
 
 
 def number_value(token: Token) -> float | None:
-    if token.kind != "number":
-        return None
-    try:
-        return float(token.text.replace(",", ""))
-    except ValueError:
-        return None
+    return token.number if token.kind == "number" else None
 
 
 def folded(text: str) -> str:
@@ -144,7 +98,7 @@ class Run:
 def content_runs(tokens: list[Token]) -> list[Run]:
     runs, start = [], None
     for i, tok in enumerate([*tokens, None]):
-        if tok is not None and tok.is_content:
+        if tok is not None and is_content(tok):
             start = i if start is None else start
         elif start is not None:
             runs.append(Run(start, i))

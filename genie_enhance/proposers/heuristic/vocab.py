@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass, field
 
 from genie_enhance.core.catalog import Catalog
-from genie_enhance.proposers.heuristic.terms import STOPWORDS, Token, identifier_stems, stems
+from genie_enhance.proposers.heuristic.terms import STOPWORDS
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace
+from genie_enhance.words import Token, identifier_stems, stems
 
 _DEFINITION = re.compile(
     r"^\s*(?:[-*\u2022]|\d+[.)])?\s*[\"'`\u201c]?(?P<term>[A-Za-z][A-Za-z0-9 \-/]{0,60}?)[\"'`\u201d]?\s*"

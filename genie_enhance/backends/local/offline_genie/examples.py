@@ -22,13 +22,14 @@ from difflib import SequenceMatcher
 from sqlglot import exp
 
 from genie_enhance.backends.local.offline_genie.mentions import find_mentions
-from genie_enhance.backends.local.offline_genie.text import STOPWORDS, Token, format_number, tokenize
+from genie_enhance.backends.local.offline_genie.text import STOPWORDS, format_number
 from genie_enhance.backends.local.offline_genie.vocabulary import Vocabulary
 from genie_enhance.core.required import required
 from genie_enhance.errors import ReadOnlySqlError, SqlParseError
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace, SqlParameter
 from genie_enhance.sql import DIALECT, ensure_read_only
+from genie_enhance.words import Token, tokenize
 
 THRESHOLD = 0.75
 _BY = {"per", "each", "every", "across", "by"}

@@ -19,8 +19,9 @@ from genie_enhance.backends.local.offline_genie.keywords import (
     YEAR_PREPOSITIONS,
 )
 from genie_enhance.backends.local.offline_genie.mentions import Mention
-from genie_enhance.backends.local.offline_genie.text import MONTHS, Token
+from genie_enhance.backends.local.offline_genie.text import MONTHS
 from genie_enhance.core.required import required
+from genie_enhance.words import Token
 
 NEGATIONS = {"not", "excluding", "except", "exclude", "without", "other", "non", "outside"}
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from genie_enhance.backends.local.offline_genie.keywords import KEYWORDS
-from genie_enhance.backends.local.offline_genie.text import STOPWORDS, Token
+from genie_enhance.backends.local.offline_genie.text import STOPWORDS
 from genie_enhance.backends.local.offline_genie.vocabulary import DESCRIPTION, SYNONYM, Target, Vocabulary
+from genie_enhance.words import Token
 
 
 @dataclass

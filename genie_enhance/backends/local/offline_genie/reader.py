@@ -7,8 +7,8 @@ from genie_enhance.backends.local.offline_genie.keywords import FILLERS
 from genie_enhance.backends.local.offline_genie.markers import MarkerFinder
 from genie_enhance.backends.local.offline_genie.mentions import Mention, find_mentions
 from genie_enhance.backends.local.offline_genie.roles import RoleChooser
-from genie_enhance.backends.local.offline_genie.text import tokenize
 from genie_enhance.backends.local.offline_genie.vocabulary import Vocabulary
+from genie_enhance.words import tokenize
 
 
 class QuestionReader:

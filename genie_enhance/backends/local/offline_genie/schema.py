@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from genie_enhance.backends.local.offline_genie.text import content_stems, identifier_stems, stems
+from genie_enhance.backends.local.offline_genie.text import content_stems
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace
+from genie_enhance.words import identifier_stems, stems
 
 _NUMERIC = re.compile(r"int|long|short|byte|float|double|decimal|numeric|real|hugeint|number", re.I)
 _TEMPORAL = re.compile(r"date|time", re.I)

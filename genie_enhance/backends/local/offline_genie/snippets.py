@@ -19,10 +19,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from genie_enhance.backends.local.offline_genie.schema import ColumnInfo, TableInfo
-from genie_enhance.backends.local.offline_genie.text import identifier_stems, stems
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.sql import DIALECT
+from genie_enhance.words import identifier_stems, stems
 
 _PREDICATES = (exp.Predicate, exp.Connector, exp.Not, exp.Between, exp.In, exp.Is, exp.Like, exp.ILike)
 _DEFINITION = re.compile(

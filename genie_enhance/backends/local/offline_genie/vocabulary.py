@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from genie_enhance.backends.local.offline_genie.joins import JoinGraph, register_aliases
 from genie_enhance.backends.local.offline_genie.schema import ColumnInfo, TableInfo, build_tables
 from genie_enhance.backends.local.offline_genie.snippets import Snippet, TableResolver, load_definitions, load_snippets
-from genie_enhance.backends.local.offline_genie.text import STOPWORDS, stems
+from genie_enhance.backends.local.offline_genie.text import STOPWORDS
 from genie_enhance.core.protocols import Warehouse
 from genie_enhance.core.required import required
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.normalize import upgrade_to_v2
+from genie_enhance.words import stems
 
 MAX_VALUES = 1024
 MAX_VALUE_CHARS = 127

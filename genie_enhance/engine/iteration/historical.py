@@ -12,12 +12,13 @@ from dataclasses import replace
 
 from genie_enhance.core.protocols import Genie
 from genie_enhance.diagnosis import diagnose_all
-from genie_enhance.engine.iteration import IterationState, measured
+from genie_enhance.engine.iteration.score import Scored, objective_of
+from genie_enhance.engine.iteration.snapshot import Snapshot
+from genie_enhance.engine.iteration.state import IterationState, measured
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import Scored, Snapshot, canonical_bytes, objective_of
 from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.scoring.runner import score_benchmarks
-from genie_enhance.space.io import parse_space
+from genie_enhance.space.io import canonical_bytes, parse_space
 from genie_enhance.tracking import version_id_for
 
 
@@ -70,7 +71,7 @@ def rescore(rt: Runtime, state: IterationState) -> IterationState:
             rt.benchmarks, _genie_for(rt, state), rt.backend.warehouse, split=split,
             concurrency=rt.settings.concurrency, rate_per_minute=rt.settings.rate_per_minute,
             options=rt.settings.compare_options(), expected_cache=rt.expected_cache,
-            config_version=snap.version_id, progress=False,
+            config_version=snap.version_id,
         )
         diagnoses = diagnose_all(report.questions, rt.catalog, snap.space)
         state.scored = Scored(report, diagnoses, objective_of(report.score, bool(split.holdout)))

@@ -1,16 +1,17 @@
-"""The iteration steps as the Dagster assets call them, one asset per step.
+"""The iteration's steps as the Dagster assets call them, one asset per step, each under the space's driver lease.
 
 A live iteration (the campaign's next one) runs the real step; an iteration that already completed takes the
 read-only path of `historical` (re-score its recorded config, report what was recorded, never write the live
-space). The decision is taken here exactly as in `run_iteration`, by the same pure policy over the same history.
+space). The decision is taken exactly as in `run_iteration`, by the same pure policy over the same history.
 """
 
 from __future__ import annotations
 
-from genie_enhance.engine import historical
 from genie_enhance.engine.campaign import begin_next_iteration, finish
-from genie_enhance.engine.iteration import (
-    IterationState,
+from genie_enhance.engine.iteration import historical
+from genie_enhance.engine.iteration.snapshot import partition_key
+from genie_enhance.engine.iteration.state import IterationState
+from genie_enhance.engine.iteration.steps import (
     apply_step,
     complete_step,
     plan_step,
@@ -21,7 +22,6 @@ from genie_enhance.engine.iteration import (
 from genie_enhance.engine.lease import iteration_step
 from genie_enhance.engine.policy import Action
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.steps import partition_key
 
 
 def runtime_for(rt: Runtime, state: IterationState) -> Runtime:

@@ -1,127 +1,32 @@
-"""One iteration of the loop as plain functions: snapshot → score → plan → validate → apply → complete.
+"""Plan: decide from the campaign's history (keep, roll back, stop), then propose the next batch.
 
-Each step takes the `Runtime`, the campaign id and the iteration number, records what it did in the tracking
-store, and returns a value the next step consumes. The CLI calls them in a row; the Dagster assets call one each.
-The back edge (this iteration's config and lessons feeding the next) goes through the tracking store.
+Why together: the decision picks the config the next batch builds on (the best version's after a rollback) and
+the failures it is proposed from (that version's, rebuilt from the tracking store); proposers see only train
+failures.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from genie_enhance.benchmarks import Benchmark
-from genie_enhance.diagnosis import Diagnosis, diagnose_all
-from genie_enhance.engine.answered import INCONCLUSIVE, REASKED, answered_share, merge_reasked, service_failures
+from genie_enhance.diagnosis import Diagnosis
+from genie_enhance.engine.answered import INCONCLUSIVE, answered_share
+from genie_enhance.engine.iteration.score import Scored
+from genie_enhance.engine.iteration.snapshot import Snapshot
 from genie_enhance.engine.policy import Action, Decision, ScoredIteration, decide
 from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.proposing import propose
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.versions import canonical_bytes, record_live_if_unknown
+from genie_enhance.engine.versions import write_version
 from genie_enhance.proposers.base import Proposal
 from genie_enhance.scoring.categories import FailureCategory
-from genie_enhance.scoring.runner import QuestionResult, ScoreReport, Scores, score_benchmarks
+from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.scoring.verdicts import Verdict
-from genie_enhance.space.io import parse_space
+from genie_enhance.space.io import canonical_bytes
 from genie_enhance.space.model import SerializedSpace
-from genie_enhance.tracking import IterationRecord, version_id_for
+from genie_enhance.tracking import IterationRecord
 
 
-def write_version(rt: Runtime, version_id: str, campaign_id: str | None = None,
-                  iteration: int | None = None) -> tuple[SerializedSpace, str]:
-    """Put a recorded version's exact bytes on the live space (etag-checked; nothing is written when they are
-    already live; live bytes no version has are recorded first). Returns the space now live and its etag."""
-    data = rt.tracking.version_bytes(version_id)
-    live = record_live_if_unknown(rt, campaign_id, iteration, before=f"restoring version {version_id}")
-    if canonical_bytes(live.space) == data:
-        return live.space, live.etag
-    restored = parse_space(data.decode("utf-8"), source=f"version {version_id}")
-    return restored, rt.backend.store.update(restored, live.etag)
-
-
-def partition_key(space_key: str, campaign_id: str, iteration: int) -> str:
-    """`<space>-c<campaign>-i<NNNN>`, only `[a-z0-9-]` (Dagster dynamic partition keys)."""
-    raw = f"{space_key}-c{campaign_id.removeprefix('c')}-i{iteration:04d}".lower()
-    return "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in raw)
-
-
-# ------------------------------------------------------------------------------------------------- snapshot
-@dataclass
-class Snapshot:
-    version_id: str
-    etag: str
-    space: SerializedSpace
-    data: bytes
-    source: str
-
-
-def _expected_versions(prev: IterationRecord | None) -> set[str]:
-    if prev is None:
-        return set()
-    return {v for v in (prev.applied_version_id, prev.config_version_id) if v}
-
-
-def snapshot(rt: Runtime, campaign_id: str, iteration: int) -> Snapshot:
-    """Export the live config and record it as this iteration's config version."""
-    space, etag = rt.backend.store.export()
-    data = canonical_bytes(space)
-    version_id = version_id_for(data)
-    history = rt.tracking.history(campaign_id)
-    prev = history[-1] if history else None
-    known = {v.version_id for v in rt.tracking.versions(campaign_id)}
-    source = "snapshot"
-    if prev is not None and version_id not in _expected_versions(prev) and version_id not in known:
-        source = "external"
-        rt.tracking.record_event(campaign_id, "external_edit", "the live space changed outside this campaign",
-                                 iteration=iteration, data={"version_id": version_id})
-    parent = (prev.applied_version_id or prev.config_version_id) if prev else None
-    rt.tracking.record_version(data, parent_id=parent, source=source, campaign_id=campaign_id,
-                               iteration=iteration, etag=etag)
-    key = partition_key(rt.settings.space_key, campaign_id, iteration)
-    rt.tracking.begin_iteration(campaign_id, iteration, key, version_id)
-    return Snapshot(version_id, etag, space, data, source)
-
-
-# ------------------------------------------------------------------------------------------------- score
-@dataclass
-class Scored:
-    report: ScoreReport
-    diagnoses: dict[str, Diagnosis]
-    objective: float | None
-
-
-def objective_of(score: Scores, has_holdout: bool) -> float | None:
-    """The holdout score when a holdout exists, else the score over all questions."""
-    return score.holdout if has_holdout else score.all
-
-
-def score(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot) -> Scored:
-    """Ask every benchmark question, compare, diagnose the failures and record it all. When fewer than
-    `min_answered` of the questions were answered, the ones that failed with API errors are asked once more."""
-    split = rt.split
-
-    def ask(benchmarks: list[Benchmark]) -> ScoreReport:
-        return score_benchmarks(
-            benchmarks, rt.backend.genie, rt.backend.warehouse, split=split,
-            concurrency=rt.settings.concurrency, rate_per_minute=rt.settings.rate_per_minute,
-            options=rt.settings.compare_options(), expected_cache=rt.expected_cache,
-            config_version=snap.version_id, progress=rt.progress,
-        )
-
-    report = ask(rt.benchmarks)
-    failed = service_failures(report)
-    if failed and answered_share(report.questions) < rt.settings.min_answered:
-        ids = {q.id for q in failed}
-        report = merge_reasked(report, ask([b for b in rt.benchmarks if b.id in ids]))
-        still = len(service_failures(report))
-        rt.tracking.record_event(campaign_id, REASKED, f"asked the {len(ids)} questions that failed with API "
-                                 f"errors again; {len(ids) - still} answered now", iteration=iteration,
-                                 data={"asked": len(ids), "still_failed": still})
-    diagnoses = diagnose_all(report.questions, rt.catalog, snap.space)
-    rt.tracking.record_results(campaign_id, iteration, report.questions, diagnoses)
-    return Scored(report, diagnoses, objective_of(report.score, bool(split.holdout)))
-
-
-# ------------------------------------------------------------------------------------------------- plan
 @dataclass
 class Plan:
     decision: Decision
