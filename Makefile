@@ -1,4 +1,4 @@
-# genie-enhance: `make demo` runs a whole campaign offline, `make test` runs the test suite.
+# genie-enhance: `make demo` runs a whole campaign offline, `make test` runs ruff, mypy and the test suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
