@@ -1,10 +1,10 @@
-# genie-enhance: `make demo` runs a whole campaign offline, `make test` runs the test suite.
+# genie-enhance: `make demo` runs a whole campaign offline, `make test` runs ruff, mypy and the test suite.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test demo dev clean
+.PHONY: install test lint demo dev clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check
+	$(BIN)/mypy
 
 DEMO_OUT ?= out/demo
 

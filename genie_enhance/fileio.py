@@ -43,7 +43,7 @@ def atomic_write(target: str | Path, data: bytes | str, *, mode: int | None = No
 
 def sweep_stale_temps(target: Path, *, older_than_s: float = STALE_TEMP_S) -> list[Path]:
     """Remove temp files of `target` left by a writer that was killed (older than `older_than_s`)."""
-    removed = []
+    removed: list[Path] = []
     cutoff = time.time() - older_than_s
     try:
         candidates = list(target.parent.glob(f"{temp_prefix(target)}*.tmp"))

@@ -17,7 +17,7 @@ TESTS = Path(__file__).resolve().parent
 PACKAGE = TESTS.parent / "genie_enhance"
 # whole-project checks, and tests of the top-level modules of genie_enhance (words.py)
 CROSS_CUTTING = frozenset({"test_layering.py", "test_readme_config.py", "test_test_layout.py",
-                           "test_one_runtime_factory.py", "test_words.py"})
+                           "test_one_runtime_factory.py", "test_package_data.py", "test_words.py"})
 NOT_MIRRORED = frozenset({"support"})  # helpers and plugins shared by every folder
 DATA = frozenset({"fixtures", "__pycache__"})  # files the tests read, not Python
 

@@ -25,12 +25,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from genie_enhance.defs.local_run import JobIterationRunner, open_instance
-from genie_enhance.demo.build import build_demo
+from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo
 from genie_enhance.engine.build import build_runtime, local_backend
 from genie_enhance.engine.campaign import IterationOutcome, IterationRunner, run_campaign, run_iteration
 from genie_enhance.engine.runtime import CampaignSettings, Runtime
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = DEMO_BENCHMARKS
 
 
 Decisions = list[tuple[str, str | None]]

@@ -11,7 +11,7 @@ import bisect
 import json
 import re
 from collections.abc import Iterator, Sequence
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # exists at run time; typeshed omits it
 
 _WS = " \t\n\r"
 _DECODER = json.JSONDecoder()

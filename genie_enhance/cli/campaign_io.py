@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -81,8 +81,8 @@ def print_iteration(outcome: IterationOutcome) -> None:
     action += ("inconclusive, " if d.inconclusive else "") + d.action.value
     action += f" ({d.stop_reason.value})" if d.stop_reason else ""
     err_console.print(
-        f"iteration {outcome.iteration}: train {_fmt(s.get('train'))}  holdout {_fmt(s.get('holdout'))}  "
-        f"all {_fmt(s.get('all'))}  |  fixes applied {applied}, invalid {invalid}  |  {action}", highlight=False,
+        f"iteration {outcome.iteration}: train {_fmt(s.train)}  holdout {_fmt(s.holdout)}  "
+        f"all {_fmt(s.all)}  |  fixes applied {applied}, invalid {invalid}  |  {action}", highlight=False,
         soft_wrap=True)
 
 

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from genie_enhance.cli.app import app, console, err_console
 from genie_enhance.cli.campaign_io import execute_campaign, fail, open_runtime, print_summary
 from genie_enhance.cli.progress import progress_for
-from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo, fresh_working_space
-from genie_enhance.demo.warehouse import DEFAULT_SEED
 from genie_enhance.cli.run_cmds import SupersedeOpt, WaitLeaseOpt
 from genie_enhance.cli.setting_options import setting_option
 from genie_enhance.cli.store_lookup import leaves_no_empty_store
+from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo, fresh_working_space
+from genie_enhance.demo.warehouse import DEFAULT_SEED
 from genie_enhance.engine.launch import supersede_or_refuse
 from genie_enhance.engine.lease import driving
 from genie_enhance.engine.runtime import CampaignSettings, out_paths
-from genie_enhance.tracking import TrackingStore
 from genie_enhance.errors import ConfigError, GenieEnhanceError
 from genie_enhance.llm.mode import LLMMode, llm_enabled
+from genie_enhance.tracking import TrackingStore
 
 DEMO_SPACE_KEY = "demo"
 
@@ -38,7 +37,7 @@ def demo_cmd(
                                 "offline), on, auto (when OPENAI_API_KEY is set)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON summary on stdout's last line (as `run`)"),
     supersede: bool = SupersedeOpt,
-    wait_for_lease: Optional[float] = WaitLeaseOpt,
+    wait_for_lease: float | None = WaitLeaseOpt,
 ) -> None:
     """Build the offline demo (a DuckDB warehouse and two space configs) and, unless --build-only, improve a fresh
     copy of the bare space with a whole campaign: offline Genie, default settings, the repository's benchmarks.
@@ -61,7 +60,7 @@ def _demo(out: Path, seed: int, data_seed: int, llm: LLMMode, as_json: bool, bui
             console.print(str(path), soft_wrap=True, highlight=False)
         return
     if not DEMO_BENCHMARKS.is_dir():
-        fail(ConfigError(f"{DEMO_BENCHMARKS}: the demo benchmarks are missing (run from a clone of the repository)"))
+        fail(ConfigError(f"{DEMO_BENCHMARKS}: the demo benchmarks are missing from the installed package"))
     space = fresh_working_space(files)
     settings = CampaignSettings(space_key=DEMO_SPACE_KEY, benchmarks=str(DEMO_BENCHMARKS), seed=seed,
                                 use_llm=llm_enabled(llm))

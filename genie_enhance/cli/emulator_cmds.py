@@ -11,6 +11,7 @@ import json
 import signal
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import typer
@@ -82,6 +83,6 @@ def emulator_command(
     err_console.print("emulator stopped")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err_console.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(2)

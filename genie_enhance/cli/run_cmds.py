@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -18,6 +17,7 @@ from genie_enhance.cli.campaign_io import (
     print_summary,
 )
 from genie_enhance.cli.progress import progress_for
+from genie_enhance.cli.setting_options import setting_option
 from genie_enhance.cli.store_lookup import (
     READ_OUT_HELP,
     existing_store,
@@ -27,7 +27,6 @@ from genie_enhance.cli.store_lookup import (
 )
 from genie_enhance.engine.native_eval import native_for_campaign
 from genie_enhance.engine.review import apply_proposal, dry_run
-from genie_enhance.cli.setting_options import setting_option
 from genie_enhance.engine.runtime import BackendName, CampaignSettings, Runtime, out_paths
 from genie_enhance.engine.versions import config_diff, rollback_to
 from genie_enhance.errors import GenieEnhanceError
@@ -60,26 +59,26 @@ PollOpt = typer.Option(1.0, "--poll-interval", min=0.001, help="seconds between 
 def run(
     benchmarks: Path = typer.Option(..., "--benchmarks", help="markdown/JSON benchmark file or directory"),
     backend: BackendName = BackendOpt,
-    warehouse: Optional[Path] = WarehouseOpt,
-    space: Optional[Path] = SpaceOpt,
-    space_id: Optional[str] = SpaceIdOpt,
-    warehouse_id: Optional[str] = WarehouseIdOpt,
-    catalog: Optional[str] = typer.Option(None, "--catalog", help="catalog name the DuckDB file is attached as"),
+    warehouse: Path | None = WarehouseOpt,
+    space: Path | None = SpaceOpt,
+    space_id: str | None = SpaceIdOpt,
+    warehouse_id: str | None = WarehouseIdOpt,
+    catalog: str | None = typer.Option(None, "--catalog", help="catalog name the DuckDB file is attached as"),
     target: float = setting_option("target"),
     max_iterations: int = setting_option("max_iterations"),
     holdout: float = setting_option("holdout"),
     seed: int = setting_option("seed"),
     patience: int = setting_option("patience"),
     noise_tolerance: float = setting_option("noise_tolerance"),
-    max_cost_usd: Optional[float] = setting_option("max_cost_usd"),
-    max_wall_s: Optional[float] = setting_option("max_wall_s"),
+    max_cost_usd: float | None = setting_option("max_cost_usd"),
+    max_wall_s: float | None = setting_option("max_wall_s"),
     concurrency: int = setting_option("concurrency"),
-    max_fixes_per_iteration: Optional[int] = setting_option("max_fixes_per_iteration"),
+    max_fixes_per_iteration: int | None = setting_option("max_fixes_per_iteration"),
     min_answered: float = setting_option("min_answered", help="share of holdout (and train) questions that must be "
                                          "answered (not API errors) to decide; below it the failed ones are asked "
                                          "again, then the iteration is inconclusive"),
-    rate_per_minute: Optional[float] = setting_option("rate_per_minute"),
-    profile: Optional[str] = ProfileOpt,
+    rate_per_minute: float | None = setting_option("rate_per_minute"),
+    profile: str | None = ProfileOpt,
     poll_interval: float = PollOpt,
     settle_s: float = setting_option("settle_s"),
     settle_slow_s: float = setting_option("settle_slow_s"),
@@ -87,11 +86,11 @@ def run(
                                 help="auto (when OPENAI_API_KEY is set), on, off"),
     genie_latency_ms: float = typer.Option(0, "--genie-latency-ms", min=0, help="offline Genie latency"),
     genie_noise: float = typer.Option(0.0, "--genie-noise", min=0, max=1, help="offline Genie noise"),
-    space_key: Optional[str] = typer.Option(None, "--space-key", help="name of the space in the tracking store"),
+    space_key: str | None = typer.Option(None, "--space-key", help="name of the space in the tracking store"),
     out: Path = OutOpt,
     new_campaign: bool = typer.Option(False, "--new-campaign", help="start over instead of resuming"),
     supersede: bool = SupersedeOpt,
-    wait_for_lease: Optional[float] = WaitLeaseOpt,
+    wait_for_lease: float | None = WaitLeaseOpt,
     dry: bool = typer.Option(False, "--dry-run", help="score, propose, validate; write a proposal; apply nothing"),
     native_eval: bool = typer.Option(False, "--native-eval", help="after the campaign, also grade the final config "
                                      "with Genie's own benchmark evaluation (databricks; benchmarks in the space)"),
@@ -126,7 +125,7 @@ def run(
         summary = execute_campaign(rt, out, new=new_campaign, as_json=as_json, wait_for_lease=wait_for_lease,
                                    supersede=supersede)
         if native_eval:
-            summary["native_eval"] = native_for_campaign(rt, summary["campaign"], rt.backend.closer.native_eval)
+            summary["native_eval"] = native_for_campaign(rt, summary["campaign"], rt.backend.workspace().native_eval)
     except GenieEnhanceError as exc:
         fail(exc)
     finally:
@@ -157,7 +156,7 @@ def diff(
     old: str = typer.Argument(..., help="version id (from the tracking store) or a space JSON file"),
     new: str = typer.Argument(..., help="version id or a space JSON file"),
     out: Path | None = ReadOutOpt,
-    space_key: Optional[str] = typer.Option(None, "--space-key", help="refuse version ids of any other space"),
+    space_key: str | None = typer.Option(None, "--space-key", help="refuse version ids of any other space"),
 ) -> None:
     """Show what changed between two config versions (of one space)."""
     store = _diff_store(out, [old, new])
@@ -207,13 +206,13 @@ def _version_bytes(store: TrackingStore | None, ref: str) -> bytes:
 def rollback(
     to: str = typer.Option(..., "--to", help="version id to restore (see `genie-enhance versions`)"),
     backend: BackendName = BackendOpt,
-    warehouse: Optional[Path] = WarehouseOpt,
-    space: Optional[Path] = SpaceOpt,
-    space_id: Optional[str] = SpaceIdOpt,
-    warehouse_id: Optional[str] = WarehouseIdOpt,
-    profile: Optional[str] = ProfileOpt,
+    warehouse: Path | None = WarehouseOpt,
+    space: Path | None = SpaceOpt,
+    space_id: str | None = SpaceIdOpt,
+    warehouse_id: str | None = WarehouseIdOpt,
+    profile: str | None = ProfileOpt,
     out: Path = OutOpt,
-    space_key: Optional[str] = SpaceKeyOpt,
+    space_key: str | None = SpaceKeyOpt,
 ) -> None:
     """Restore a recorded config version's exact bytes on the live space (validated; the live bytes are recorded
     first when no version of the space has them, and the output names that version)."""
@@ -233,14 +232,14 @@ def rollback(
 def apply_cmd(
     proposal: Path = typer.Option(..., "--proposal", help="proposal file written by `run --dry-run`"),
     backend: BackendName = BackendOpt,
-    warehouse: Optional[Path] = WarehouseOpt,
-    space: Optional[Path] = SpaceOpt,
-    space_id: Optional[str] = SpaceIdOpt,
-    warehouse_id: Optional[str] = WarehouseIdOpt,
-    profile: Optional[str] = ProfileOpt,
+    warehouse: Path | None = WarehouseOpt,
+    space: Path | None = SpaceOpt,
+    space_id: str | None = SpaceIdOpt,
+    warehouse_id: str | None = WarehouseIdOpt,
+    profile: str | None = ProfileOpt,
     out: Path = OutOpt,
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of lines"),
-    space_key: Optional[str] = SpaceKeyOpt,
+    space_key: str | None = SpaceKeyOpt,
 ) -> None:
     """Re-validate a reviewed proposal against the live config and etag, then apply it as one batch."""
     with _admin_runtime(backend, warehouse, space, space_id, warehouse_id, out, profile, space_key) as rt:

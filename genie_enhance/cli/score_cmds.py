@@ -22,8 +22,8 @@ from genie_enhance.cli.setting_options import setting_option
 from genie_enhance.core.protocols import AnswerStatus, ResultSet
 from genie_enhance.engine.admission import admit_space
 from genie_enhance.engine.build import SpaceLocation, open_backend
-from genie_enhance.engine.runtime import Backend, BackendName
 from genie_enhance.engine.native_eval import OurVerdict, compare_native, native_ids
+from genie_enhance.engine.runtime import Backend, BackendName
 from genie_enhance.errors import BenchmarkError, ConfigError, GenieEnhanceError, ServiceError, SpaceFormatError
 from genie_enhance.scoring.runner import ScoreReport, score_benchmarks
 from genie_enhance.scoring.verdicts import CompareOptions
@@ -50,7 +50,7 @@ def _user_errors() -> Iterator[None]:
 
 
 def _open_backend(backend: BackendName, warehouse: Path | None, space: Path | None, catalog: str | None,
-                  remote: "Remote | None" = None) -> Backend:
+                  remote: Remote | None = None) -> Backend:
     """The backend the flags name, from the one factory (`engine.build.open_backend`)."""
     remote = remote or Remote()
     with _user_errors():
@@ -130,7 +130,8 @@ def score(
     seed: int = setting_option("seed", help="Seed of the stable train/holdout split."),
     concurrency: int = setting_option("concurrency", help="Questions asked at once."),
     rate_per_minute: float | None = setting_option("rate_per_minute", help="Cap on Genie questions per minute."),
-    extra_columns: ExtraColumns = typer.Option(ExtraColumns.fail, "--extra-columns", help="Extra columns in Genie's result: fail or allow."),
+    extra_columns: ExtraColumns = typer.Option(ExtraColumns.fail, "--extra-columns",
+                                               help="Extra columns in Genie's result: fail or allow."),
     space_id: str | None = SpaceIdOpt,
     warehouse_id: str | None = WarehouseIdOpt,
     profile: str | None = ProfileOpt,
@@ -168,7 +169,8 @@ def score(
         if native_eval:
             native = _native(local, questions, report)
     if as_json:
-        typer.echo(json.dumps({**report.to_dict(), "etag": etag, **({"native_eval": native} if native else {})}, ensure_ascii=False))
+        extra = {"etag": etag, **({"native_eval": native} if native else {})}
+        typer.echo(json.dumps({**report.to_dict(), **extra}, ensure_ascii=False))
     else:
         _print_report(report)
         if native:
@@ -181,7 +183,7 @@ def _native(backend: Backend, questions: list, report: ScoreReport) -> dict:
     ids = native_ids([q.id for q in questions], space)
     ours = [OurVerdict(id=q.id, question=q.question, verdict=q.verdict.value) for q in report.questions]
     try:
-        return compare_native(ours, backend.closer.native_eval(ids))
+        return compare_native(ours, backend.workspace().native_eval(ids))
     except ServiceError as exc:
         raise _exit(f"error: Genie's benchmark evaluation failed: {exc}") from None
 
@@ -210,7 +212,7 @@ def _print_report(report: ScoreReport) -> None:
             table.add_row(q.id[:8], *((q.label or "",) if labels else ()), q.question, q.verdict.value, reason,
                           _details_text(q.details))
         console.print(table)
-    scores = "  ".join(f"{name} {_pct(value)}" for name, value in report.score.items())
+    scores = "  ".join(f"{name} {_pct(value)}" for name, value in report.score.model_dump().items())
     counts = ", ".join(f"{name} {value}" for name, value in report.counts.items())
     console.print(f"[bold]score[/bold]  {scores}", highlight=False)
     console.print(f"counts: {counts}; genie calls {report.genie_calls}; {report.wall_s:.1f}s", highlight=False)

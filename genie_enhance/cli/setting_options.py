@@ -17,7 +17,7 @@ def setting_option(name: str, *decls: str, help: str | None = None) -> Any:
     value out of the field's bounds exits 2 with typer's `Invalid value for '--flag'` error."""
     field = CampaignSettings.model_fields[name]
     bounds = field_bounds(CampaignSettings, name)
-    annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    annotation: Any = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
     adapter: TypeAdapter[Any] = TypeAdapter(annotation)
 
     def within_bounds(value: Any) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import duckdb
 import typer
@@ -77,15 +76,15 @@ def _summary(space: SerializedSpace) -> str:
 @app.command("validate-space")
 def validate_space_cmd(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="serialized_space JSON or a space export"),
-    warehouse: Optional[Path] = typer.Option(
+    warehouse: Path | None = typer.Option(
         None, "--warehouse", exists=True, dir_okay=False, help="DuckDB file: check tables/columns and run SQL (LIMIT 0)"
     ),
-    catalog: Optional[str] = typer.Option(None, "--catalog", help="catalog name to attach the DuckDB file under"),
+    catalog: str | None = typer.Option(None, "--catalog", help="catalog name to attach the DuckDB file under"),
     backend: str = typer.Option("local", "--backend", help="local (--warehouse DuckDB file) or databricks"),
-    warehouse_id: Optional[str] = typer.Option(
+    warehouse_id: str | None = typer.Option(
         None, "--warehouse-id", help="SQL warehouse id (databricks backend): check tables/columns and run SQL"
     ),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Databricks config profile (databricks backend)"),
+    profile: str | None = typer.Option(None, "--profile", help="Databricks config profile (databricks backend)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of text"),
 ) -> None:
     """Check a space the way the Genie API would: one `<json path>: <message>` line per problem, warnings prefixed
@@ -112,6 +111,6 @@ def validate_space_cmd(
         for problem in problems:
             prefix = "" if problem.is_error else "warning: "
             typer.echo(prefix + " ".join(str(problem).splitlines()))
-        if not failed:
+        if not failed and space is not None:
             typer.echo(f"{file}: valid: {_summary(space)}")
     raise typer.Exit(1 if failed else 0)

@@ -8,9 +8,10 @@ each of those imports them without importing one another.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterable, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
@@ -30,7 +31,7 @@ class ResultSet:
     truncated: bool = False
 
     @classmethod
-    def from_rows(cls, columns: list[str], rows: Iterable[Iterable[Any]], column_types: list[str] | None = None) -> "ResultSet":
+    def from_rows(cls, columns: list[str], rows: Iterable[Iterable[Any]], column_types: list[str] | None = None) -> ResultSet:
         labels = [f"c{i}" for i in range(len(columns))]
         frame = pd.DataFrame([tuple(r) for r in rows], columns=labels, dtype=object) if columns else pd.DataFrame()
         if len(frame.columns) == len(labels):
@@ -38,7 +39,7 @@ class ResultSet:
         return cls(list(columns), frame, list(column_types or ["" for _ in columns]))
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, column_types: list[str] | None = None, truncated: bool = False) -> "ResultSet":
+    def from_frame(cls, frame: pd.DataFrame, column_types: list[str] | None = None, truncated: bool = False) -> ResultSet:
         columns = [str(c) for c in frame.columns]
         positional = frame.copy(deep=False)
         positional.columns = [f"c{i}" for i in range(len(columns))]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import dagster as dg
 
 from genie_enhance.engine.batch import added_problems
+from genie_enhance.engine.iteration.plan import policy_history
 from genie_enhance.engine.iteration.state import IterationState
 from genie_enhance.engine.policy import Policy, ScoredIteration, conclusive, regressed
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.engine.iteration.plan import policy_history
 from genie_enhance.space.io import parse_space
 
 VALID = dg.AssetCheckSpec(
@@ -32,12 +32,12 @@ NO_SCORE_REGRESSION = dg.AssetCheckSpec(
 def valid(rt: Runtime, state: IterationState) -> dg.AssetCheckResult:
     """Re-validate the candidate (live path) or the recorded applied version (read-only path) against its base."""
     if state.historical:
-        applied = state.record.applied_version_id
+        applied = state.need_record().applied_version_id
         if applied is None:
             return dg.AssetCheckResult(check_name="valid", passed=True,
                                        metadata={"problems": 0, "checked": "nothing applied"})
         candidate = parse_space(rt.tracking.version_bytes(applied).decode("utf-8"), source=f"version {applied}")
-        base = state.snapshot.space
+        base = state.need_snapshot().space
     elif state.batch is None:
         return dg.AssetCheckResult(check_name="valid", passed=True, metadata={"problems": 0, "checked": "no batch"})
     else:
@@ -52,16 +52,16 @@ def valid(rt: Runtime, state: IterationState) -> dg.AssetCheckResult:
 
 def no_score_regression(rt: Runtime, state: IterationState) -> dg.AssetCheckResult:
     """The policy's rollback rule on this iteration's history (live path), or the re-score against the record."""
-    objective = state.scored.objective
+    objective = state.need_scored().objective
     if state.historical:
-        recorded = state.record.objective
+        recorded = state.need_record().objective
         same = (objective is None and recorded is None) or (
             objective is not None and recorded is not None and abs(objective - recorded) <= 1e-9)
         return dg.AssetCheckResult(check_name="no_score_regression", passed=same,
                                    severity=dg.AssetCheckSeverity.WARN,
                                    metadata={"rescored": objective if objective is not None else "n/a",
                                              "recorded": recorded if recorded is not None else "n/a"})
-    history = policy_history(rt, state.campaign_id, state.iteration, state.snapshot, state.scored)
+    history = policy_history(rt, state.campaign_id, state.iteration, state.need_snapshot(), state.need_scored())
     return regression_check(history, rt.settings.policy())
 
 

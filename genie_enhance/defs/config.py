@@ -41,12 +41,13 @@ from genie_enhance.engine.runtime import BackendName, CampaignSettings
 from genie_enhance.errors import ConfigError
 from genie_enhance.llm.config import ModelSpec
 from genie_enhance.llm.mode import LLMMode, llm_enabled
+from genie_enhance.package_files import package_dir
 
 ENV_CONFIG = "GENIE_ENHANCE_CONFIG"
 DEFAULT_FILE = "genie_enhance.yaml"
 DEMO_SPACE_KEY = "demo"
 DEMO_DIR = Path("out") / "demo"
-REPO_BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+REPO_BENCHMARKS = package_dir("genie_enhance.demo", "benchmarks")
 _SPACE_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -99,7 +100,7 @@ class SpaceConfig(_Strict):
     llm: YamlLLMMode | None = None  # default: the file's llm.mode
 
     @model_validator(mode="after")
-    def _backend_fields(self) -> "SpaceConfig":
+    def _backend_fields(self) -> SpaceConfig:
         missing = self.location().missing()
         if missing:
             raise ValueError(f"backend {self.backend} needs {' and '.join(missing)}")

@@ -1,6 +1,5 @@
 """Jobs: one iteration (the loop assets of one partition), the launchpad's campaign start, health, history."""
 
-from typing import Optional
 
 import dagster as dg
 from pydantic import Field
@@ -29,11 +28,11 @@ history_job = dg.define_asset_job(HISTORY_JOB, selection=dg.AssetSelection.asset
 class StartCampaignConfig(dg.Config):
     """Launchpad config; unset values come from the space's entry in genie_enhance.yaml."""
 
-    space: Optional[str] = None  # default: the only configured space
-    target: Optional[float] = None
-    max_iterations: Optional[int] = None
-    holdout: Optional[float] = None
-    seed: Optional[int] = None
+    space: str | None = None  # default: the only configured space
+    target: float | None = None
+    max_iterations: int | None = None
+    holdout: float | None = None
+    seed: int | None = None
     supersede_running: bool = False  # mark a still-running campaign of the space failed and start over
     fresh_demo_space: bool = Field(True, description=(
         "Demo spaces only: start from a fresh copy of the bare demo config (space_bare.json), not from the space "

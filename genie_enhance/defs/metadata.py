@@ -74,7 +74,7 @@ def common(state: IterationState, step: str) -> dict[str, Any]:
 
 
 def space_config(state: IterationState) -> dict[str, Any]:
-    snap = state.snapshot
+    snap = state.need_snapshot()
     space = snap.space
     return {
         **common(state, "snapshot"),
@@ -88,21 +88,21 @@ def space_config(state: IterationState) -> dict[str, Any]:
 
 
 def benchmark_results(state: IterationState) -> dict[str, Any]:
-    report = state.scored.report
+    report = state.need_scored().report
     failures = [(q.id[:8], q.label, q.role, q.verdict.value, q.category.value if q.category else q.reason,
                  q.question) for q in report.questions if q.verdict != Verdict.PASS]
     meta = {
         **common(state, "score"),
-        "score_train": _num(report.score.get("train")),
-        "score_holdout": _num(report.score.get("holdout")),
-        "score_all": _num(report.score.get("all")),
-        "objective": _num(state.scored.objective),
+        "score_train": _num(report.score.train),
+        "score_holdout": _num(report.score.holdout),
+        "score_all": _num(report.score.all),
+        "objective": _num(state.need_scored().objective),
         "genie_calls": dg.MetadataValue.int(report.genie_calls),
         "failures": md_table(["id", "label", "role", "verdict", "category", "question"], failures),
     }
     meta.update({f"count_{k}": dg.MetadataValue.int(int(v)) for k, v in sorted(report.counts.items())})
     if state.historical:
-        meta["recorded_objective"] = _num(state.record.objective)
+        meta["recorded_objective"] = _num(state.need_record().objective)
     return meta
 
 
@@ -111,14 +111,15 @@ def proposed_fixes(state: IterationState) -> dict[str, Any]:
     if state.historical:
         fixes = state.fixes or []
         meta.update({
-            "decision": dg.MetadataValue.text(state.record.decision or ""),
-            "fixes_proposed": dg.MetadataValue.int(state.record.fixes_proposed),
-            "fixes_rejected": dg.MetadataValue.int(state.record.fixes_rejected),
+            "decision": dg.MetadataValue.text(state.need_record().decision or ""),
+            "fixes_proposed": dg.MetadataValue.int(state.need_record().fixes_proposed),
+            "fixes_rejected": dg.MetadataValue.int(state.need_record().fixes_rejected),
             "fixes": md_table(["type", "target", "status", "description"],
                               [(f.fix_type, f.target, f.status, f.description) for f in fixes]),
         })
         return meta
-    planned, decision = state.planned, state.planned.decision
+    planned = state.need_plan()
+    decision = planned.decision
     meta.update({
         "decision": dg.MetadataValue.text("rollback" if decision.rollback else decision.action.value),
         "decision_reason": dg.MetadataValue.text(decision.reason),
@@ -154,8 +155,9 @@ def validated_config(state: IterationState) -> dict[str, Any]:
 
 
 def applied_config(state: IterationState) -> dict[str, Any]:
-    applied = state.record.applied_version_id if state.historical else state.applied_version_id
-    count = state.record.fixes_applied if state.historical else (len(state.batch.accepted) if applied else 0)
+    batch = state.batch
+    applied = state.need_record().applied_version_id if state.historical else state.applied_version_id
+    count = state.need_record().fixes_applied if state.historical else (len(batch.accepted) if applied and batch else 0)
     return {
         **common(state, "apply"),
         "applied": dg.MetadataValue.bool(applied is not None and not state.historical),
@@ -166,9 +168,9 @@ def applied_config(state: IterationState) -> dict[str, Any]:
 
 def evolution_metrics(state: IterationState, space_key: str) -> dict[str, Any]:
     """The iteration's summary row and decision: the keys the campaign sensor reads."""
-    report = state.scored.report
+    report = state.need_scored().report
     if state.historical:
-        rec = state.record
+        rec = state.need_record()
         decision, stop_reason, reason = rec.decision, rec.stop_reason, rec.decision_reason
         applied, rejected, proposed = rec.fixes_applied, rec.fixes_rejected, rec.fixes_proposed
         llm_calls, cost, wall = rec.llm_calls, rec.cost_usd, rec.wall_s
@@ -185,10 +187,10 @@ def evolution_metrics(state: IterationState, space_key: str) -> dict[str, Any]:
         "decision": dg.MetadataValue.text(decision or ""),
         "stop_reason": dg.MetadataValue.text(stop_reason or ""),
         "decision_reason": dg.MetadataValue.text(reason or ""),
-        "score_train": _num(report.score.get("train")),
-        "score_holdout": _num(report.score.get("holdout")),
-        "score_all": _num(report.score.get("all")),
-        "objective": _num(state.scored.objective),
+        "score_train": _num(report.score.train),
+        "score_holdout": _num(report.score.holdout),
+        "score_all": _num(report.score.all),
+        "objective": _num(state.need_scored().objective),
         "fixes_proposed": dg.MetadataValue.int(proposed),
         "fixes_applied": dg.MetadataValue.int(applied),
         "fixes_rejected": dg.MetadataValue.int(rejected),

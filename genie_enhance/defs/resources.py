@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
+from genie_enhance.core.required import required
 from genie_enhance.defs.config import ProjectConfig, SpaceConfig, demo_config, load_config
 from genie_enhance.demo.build import build_demo
 from genie_enhance.demo.space_configs import BARE_SPACE
@@ -51,14 +52,14 @@ def recorded_settings(campaign: CampaignRecord) -> CampaignSettings:
 
 class ModelPrice(dg.Config):
     name: str
-    input_usd_per_mtok: Optional[float] = None
-    output_usd_per_mtok: Optional[float] = None
+    input_usd_per_mtok: float | None = None
+    output_usd_per_mtok: float | None = None
 
 
 class LLMResource(dg.ConfigurableResource):
     """OpenAI-compatible endpoint settings; the key is read from `api_key_env` only when a run needs the LLM."""
 
-    base_url: Optional[str] = None
+    base_url: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
     models: list[ModelPrice] = []
 
@@ -81,14 +82,15 @@ def ensure_demo(space: SpaceConfig) -> None:
     """Build the offline demo into the space's paths on first use (working space file = a copy of the bare one)."""
     if not space.demo:
         return
-    root = space.warehouse.parent
-    if not space.warehouse.exists():
+    warehouse, working = required(space.warehouse, "the demo warehouse"), required(space.space, "the demo space")
+    root = warehouse.parent
+    if not warehouse.exists():
         build_demo(root)
-    if not space.space.exists():
+    if not working.exists():
         bare = root / BARE_SPACE
         if not bare.exists():
             build_demo(root)
-        shutil.copyfile(bare, space.space)
+        shutil.copyfile(bare, working)
 
 
 def space_location(space: SpaceConfig, settings: CampaignSettings) -> SpaceLocation:
@@ -103,7 +105,9 @@ def restart_demo(space: SpaceConfig) -> bool:
     if not space.demo:
         return False
     ensure_demo(space)
-    atomic_write(space.space, (space.warehouse.parent / BARE_SPACE).read_text(encoding="utf-8"))
+    warehouse = required(space.warehouse, "a demo space's warehouse")
+    atomic_write(required(space.space, "a demo space's config file"),
+                 (warehouse.parent / BARE_SPACE).read_text(encoding="utf-8"))
     return True
 
 
@@ -118,8 +122,8 @@ class SpacesResource(dg.ConfigurableResource):
     llm: LLMResource
 
     _runtimes: dict[str, Runtime] = PrivateAttr(default_factory=dict)
-    _project: Optional[ProjectConfig] = PrivateAttr(default=None)
-    _tracking: Optional[TrackingStore] = PrivateAttr(default=None)
+    _project: ProjectConfig | None = PrivateAttr(default=None)
+    _tracking: TrackingStore | None = PrivateAttr(default=None)
     _settings: dict[str, CampaignSettings] = PrivateAttr(default_factory=dict)  # by campaign id
 
     def project(self) -> ProjectConfig:

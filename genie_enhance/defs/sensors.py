@@ -17,6 +17,7 @@ Run keys are `<partition>#a<attempt>` (unique per campaign, iteration and attemp
 forever per sensor).
 """
 
+import logging
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -99,7 +100,10 @@ def latest_decision(instance: dg.DagsterInstance, key: str) -> tuple[str, str] |
     result = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=METRICS, asset_partitions=[key]), limit=1)
     if not result.records:
         return None
-    meta = result.records[0].asset_materialization.metadata
+    materialization = result.records[0].asset_materialization
+    if materialization is None:
+        return None
+    meta = materialization.metadata
     value = lambda name: str(meta[name].value) if name in meta else ""  # noqa: E731
     return value("decision"), value("stop_reason")
 
@@ -114,7 +118,7 @@ def run_request(campaign: Campaign, key: str, attempt: int) -> dg.RunRequest:
 
 
 def advance(instance: dg.DagsterInstance, campaign: Campaign, keys: list[str], tick: Tick,
-            log: dg.DagsterLogManager | None = None) -> None:
+            log: logging.Logger | None = None) -> None:
     """Add to `tick` what this campaign needs now (see the module docstring)."""
     key = newest_partition(campaign, keys)
     if key is None:
@@ -159,10 +163,10 @@ def describe_cli(instance: dg.DagsterInstance, campaign: Campaign, keys: list[st
     return f"{where}: last iteration {key} decided {decision} (the CLI drives it: resume with `genie-enhance run`)"
 
 
-def evaluate(instance: dg.DagsterInstance, log: dg.DagsterLogManager | None = None) -> Tick:
+def evaluate(instance: dg.DagsterInstance, log: logging.Logger | None = None) -> Tick:
     """What every started campaign needs now, and where the CLI's campaigns stand."""
     tick = Tick()
-    keys = instance.get_dynamic_partitions(ITERATIONS)
+    keys = list(instance.get_dynamic_partitions(ITERATIONS))
     started = started_campaigns(instance)
     if not started:
         tick.notes.append(NO_START)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genie_enhance.demo.space_configs import BARE_SPACE, TUNED_SPACE, demo_space_text
-from genie_enhance.fileio import atomic_write
 from genie_enhance.demo.warehouse import DEFAULT_SEED, build_demo_warehouse
+from genie_enhance.fileio import atomic_write
+from genie_enhance.package_files import package_dir
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ def _write_atomically(path: Path, text: str) -> None:
     atomic_write(path, text)
 
 
-DEMO_BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"  # the repository's demo benchmark files
+DEMO_BENCHMARKS = package_dir("genie_enhance.demo", "benchmarks")  # the demo benchmark files (package data)
 WORKING_SPACE = "space.json"  # the space a demo campaign edits (`dagster dev` on the demo uses the same file)
 
 

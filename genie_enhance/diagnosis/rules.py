@@ -234,6 +234,7 @@ def wrong_filter(e: SqlFacts, g: SqlFacts, view: SpaceView, error: str) -> Findi
 # ---------------------------------------------------------------------------------------------- the rest
 def semantic_difference(e: SqlFacts, g: SqlFacts, view: SpaceView, error: str) -> Finding:
     """Always applies: what is left when tables, joins, columns, aggregates and filters all agree."""
+    evidence: dict[str, Any]
     if (e.order_by, e.limit) != (g.order_by, g.limit):
         evidence = {"order_limit": {"expected": {"order_by": e.order_by, "limit": e.limit},
                                     "generated": {"order_by": g.order_by, "limit": g.limit}}}

@@ -200,7 +200,8 @@ class _Extractor:
                 ta, tb = tb, ta
             self.facts.joins.add(JoinEdge(ta, tb, condition, "LEFT"))
         else:
-            self.facts.joins.add(JoinEdge(*sorted((ta, tb)), condition, side))
+            left, right = sorted((ta, tb))
+            self.facts.joins.add(JoinEdge(left, right, condition, side))
         return True
 
     def _predicate(self, cond: exp.Expr, scope: Scope) -> None:

@@ -43,7 +43,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, port: int, workspace: EmulatedWorkspace, token: str) -> None:
         self.workspace = workspace
-        self.expected_auth = f"Bearer {token}".encode("utf-8")
+        self.expected_auth = f"Bearer {token}".encode()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__((BIND_HOST, port), _Handler)
@@ -123,7 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload, headers = exc.status, exc.body(), exc.headers()
         except Exception as exc:  # a bug here must answer, not hang the client
             logger.exception("emulator failure on %s %s", method, url.path)
-            status, payload, headers = 500, {"error_code": "INTERNAL_ERROR", "message": f"emulator failure: {type(exc).__name__}: {exc}"}, {}
+            message = f"emulator failure: {type(exc).__name__}: {exc}"
+            status, payload, headers = 500, {"error_code": "INTERNAL_ERROR", "message": message}, {}
         # logged before replying, so a client that got the reply always finds its request in the log
         self.server.workspace.state.log(RequestRecord(method, url.path, query, body, status, route_name))
         self._send(status, payload, headers)
@@ -208,7 +209,7 @@ class Emulator:
 
     @classmethod
     def for_space(cls, warehouse_path: str | Path, space_path: str | Path, *, token: str, space_id: str | None = None,
-                  catalog: str | None = None, **kwargs: Any) -> tuple["Emulator", SpaceRecord]:
+                  catalog: str | None = None, **kwargs: Any) -> tuple[Emulator, SpaceRecord]:
         """An emulator serving the space file (bare or export wrapper), its DuckDB attached under the space's catalog."""
         path = Path(space_path)
         document = parse_document(path.read_text(encoding="utf-8"), source=str(path))
@@ -222,7 +223,8 @@ class Emulator:
         return emulator, record
 
     # ------------------------------------------------------------------------------------------ set-up
-    def add_space(self, space: SerializedSpace | str, *, space_id: str | None = None, title: str = "Emulated space") -> SpaceRecord:
+    def add_space(self, space: SerializedSpace | str, *, space_id: str | None = None,
+                  title: str = "Emulated space") -> SpaceRecord:
         """Store a space (validated like an update; `ApiError` 400 lists the problems)."""
         return self.workspace.add_space(space, space_id=space_id, title=title)
 
@@ -243,7 +245,7 @@ class Emulator:
         return [r for r in self.workspace.state.request_log() if route is None or r.route == route]
 
     # ------------------------------------------------------------------------------------------ life cycle
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="genie-emulator", daemon=True
         )
@@ -263,7 +265,7 @@ class Emulator:
         self._server.server_close()
         self.warehouse.close()
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

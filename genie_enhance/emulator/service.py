@@ -62,7 +62,8 @@ class EmulatedWorkspace:
         self.evals = EvalRuns(lambda space_id: self.space(space_id).answering(), self._genie, warehouse)
 
     # ------------------------------------------------------------------------------------------ spaces
-    def add_space(self, space: SerializedSpace | str, *, space_id: str | None = None, title: str = "Emulated space") -> SpaceRecord:
+    def add_space(self, space: SerializedSpace | str, *, space_id: str | None = None,
+                  title: str = "Emulated space") -> SpaceRecord:
         serialized, model = accept_space(
             space if isinstance(space, str) else space_to_json(space), strict_sorting=self.options.strict_sorting
         )
@@ -164,8 +165,8 @@ class EmulatedWorkspace:
         message.text = answer.text
         if answer.status is not AnswerStatus.COMPLETED:
             message.final_status = "FAILED"
-            message.error = {"error": answer.error or "the question could not be answered",
-                             "type": "RETRYABLE_PROCESSING_EXCEPTION" if answer.retryable else "UNEXPECTED_REPLY_PROCESS_EXCEPTION"}
+            kind = "RETRYABLE_PROCESSING_EXCEPTION" if answer.retryable else "UNEXPECTED_REPLY_PROCESS_EXCEPTION"
+            message.error = {"error": answer.error or "the question could not be answered", "type": kind}
             return
         if answer.sql is None:
             return

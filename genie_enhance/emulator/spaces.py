@@ -28,7 +28,8 @@ def accept_space(value: Any, *, strict_sorting: bool, source: str = "serialized_
     except SpaceFormatError as exc:
         raise bad_request(f"Invalid {source}:\n" + "\n".join(exc.problems)) from exc
     space = upgrade_to_v2(space) if strict_sorting else normalize(space)
-    problems = errors(validate_space(space, strict_sorting=strict_sorting, safety=False))  # as the API: no deny list; warnings accepted
+    # as the API: no deny list; warnings accepted
+    problems = errors(validate_space(space, strict_sorting=strict_sorting, safety=False))
     if problems:
         raise bad_request(f"Invalid {source}:\n" + "\n".join(str(p) for p in problems))
     return space_to_json(space, indent=None), space

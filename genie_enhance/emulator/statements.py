@@ -21,6 +21,7 @@ from typing import Any
 from sqlglot import exp
 
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
+from genie_enhance.core.required import required
 from genie_enhance.errors import ReadOnlySqlError, SqlExecutionError, SqlParseError
 from genie_enhance.sql import DIALECT, ensure_read_only, to_duckdb
 
@@ -77,8 +78,8 @@ def databricks_type(duck_type: str) -> dict[str, Any]:
         name, text = SIMPLE_TYPES[upper]
         out: dict[str, Any] = {"type_name": name, "type_text": text}
         if text.startswith("DECIMAL("):
-            p, s = _DECIMAL.match(text).groups()  # type: ignore[union-attr]
-            out.update(type_precision=int(p), type_scale=int(s))
+            precision, scale = required(_DECIMAL.match(text), f"the precision of {text}").groups()
+            out.update(type_precision=int(precision), type_scale=int(scale))
         return out
     if upper.endswith("[]") or re.search(r"\[\d+\]$", upper):
         return {"type_name": "ARRAY", "type_text": "ARRAY"}
@@ -104,7 +105,7 @@ def render(value: Any) -> str | None:
         return format(value, "f")
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+            return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
         return value.isoformat(timespec="microseconds")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
@@ -175,14 +176,15 @@ class StatementRecord:
     pending_polls: int = 0
 
     @classmethod
-    def succeeded(cls, statement_id: str, result: Tabular, chunk_rows: int) -> "StatementRecord":
-        columns = [{"name": n, "position": i, **databricks_type(t)} for i, (n, t) in enumerate(zip(result.names, result.duck_types))]
+    def succeeded(cls, statement_id: str, result: Tabular, chunk_rows: int) -> StatementRecord:
+        columns = [{"name": n, "position": i, **databricks_type(t)}
+                   for i, (n, t) in enumerate(zip(result.names, result.duck_types))]
         cells = [[render(v) for v in row] for row in result.rows]
         chunks = [cells[i:i + chunk_rows] for i in range(0, len(cells), chunk_rows)]
         return cls(statement_id, "SUCCEEDED", columns, chunks, len(cells), result.truncated)
 
     @classmethod
-    def failed(cls, statement_id: str, exc: SqlExecutionError) -> "StatementRecord":
+    def failed(cls, statement_id: str, exc: SqlExecutionError) -> StatementRecord:
         return cls(statement_id, "FAILED", error={"error_code": "BAD_REQUEST", "message": str(exc)}, sql_state=exc.sql_state)
 
     def status(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from genie_enhance.scoring.runner import QuestionResult, ScoreReport, count_results, score_of
+from genie_enhance.scoring.runner import QuestionResult, ScoreReport, Scores, count_results
 
 INCONCLUSIVE = "inconclusive"  # event kind: an iteration's answers were too few to decide on (data: answered share)
 REASKED = "reasked"  # event kind: scoring asked the questions that failed with API errors once more
@@ -33,10 +33,7 @@ def merge_reasked(report: ScoreReport, reasked: ScoreReport) -> ScoreReport:
     """The report with every re-asked question's new result in place of its old one (order kept)."""
     by_id = {q.id: q for q in reasked.questions}
     questions = [by_id.get(q.id, q) for q in report.questions]
-    by_role = {role: [q for q in questions if q.role == role] for role in ("train", "holdout")}
     return report.model_copy(update={
-        "questions": questions, "counts": count_results(questions),
-        "score": {"train": score_of(by_role["train"]), "holdout": score_of(by_role["holdout"]),
-                  "all": score_of(questions)},
+        "questions": questions, "counts": count_results(questions), "score": Scores.of(questions),
         "genie_calls": report.genie_calls + reasked.genie_calls, "wall_s": round(report.wall_s + reasked.wall_s, 3),
     })

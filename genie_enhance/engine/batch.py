@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.errors import FixError
+from genie_enhance.proposers.base import Proposal
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.validation import ExecutionCache, errors, validate_space
 from genie_enhance.space.validation.locate import anchored_path
@@ -26,8 +26,8 @@ SQL_FIX_TYPES = {"add_example_sql", "add_sql_snippet", "add_join", "fix_join"}
 class Batch:
     base: SerializedSpace
     candidate: SerializedSpace
-    accepted: list[Any] = field(default_factory=list)
-    invalid: list[tuple[Any, str]] = field(default_factory=list)
+    accepted: list[Proposal] = field(default_factory=list)
+    invalid: list[tuple[Proposal, str]] = field(default_factory=list)
 
 
 def _problems(space: SerializedSpace, rt: Runtime, *, execute: bool,
@@ -38,7 +38,7 @@ def _problems(space: SerializedSpace, rt: Runtime, *, execute: bool,
     return Counter((p.code, p.message, anchored_path(data, p.path)) for p in found)
 
 
-def build_batch(rt: Runtime, base: SerializedSpace, proposals: list[Any]) -> Batch:
+def build_batch(rt: Runtime, base: SerializedSpace, proposals: list[Proposal]) -> Batch:
     """Apply proposals one by one, dropping (with the reason) every fix that fails or adds a problem."""
     batch = Batch(base=base, candidate=base)
     cache: ExecutionCache = {}  # each SQL of the space runs once for the whole batch, not once per fix

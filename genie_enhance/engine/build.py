@@ -8,10 +8,10 @@ their backend and runtime here, so which backend, which LLM endpoint and which s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from genie_enhance.backends.databricks.ratelimit import DEFAULT_QUESTIONS_PER_MINUTE
 from genie_enhance.backends.local.factory import open_local_backend
@@ -22,6 +22,7 @@ from genie_enhance.engine.admission import admit_space
 from genie_enhance.engine.runtime import Backend, BackendName, CampaignSettings, Runtime, out_paths
 from genie_enhance.errors import ConfigError
 from genie_enhance.llm import LLMClient, LLMSettings
+from genie_enhance.llm.records import LLMCall
 from genie_enhance.proposers.heuristic import HeuristicProposer
 from genie_enhance.proposers.llm_proposer import LLMProposer
 from genie_enhance.space.model import SerializedSpace
@@ -104,15 +105,17 @@ def databricks_backend(space_id: str, warehouse_id: str, *, profile: str | None 
                        max_per_minute: float | None = None, poll_interval_s: float = 1.0, **kwargs: Any) -> Backend:
     """A Genie space and SQL warehouse of a workspace (unified auth; `kwargs` go to `open_databricks_backend`).
     Questions are throttled per workspace, at `max_per_minute` or the Conversation API's 5 per minute."""
-    from genie_enhance.backends.databricks import open_databricks_backend  # databricks-sdk is heavy: loaded only when a workspace is used
+    from genie_enhance.backends.databricks import (
+        open_databricks_backend,  # databricks-sdk is heavy: loaded only when a workspace is used
+    )
 
     opened = open_databricks_backend(space_id, warehouse_id, profile=profile, poll_interval_s=poll_interval_s,
                                      max_per_minute=max_per_minute or DEFAULT_QUESTIONS_PER_MINUTE, **kwargs)
     return Backend("databricks", opened.genie, opened.store, opened.warehouse, closer=opened)
 
 
-def _llm_hook(tracking: TrackingStore, current: dict[str, Any]):
-    def record(call: Any) -> None:
+def _llm_hook(tracking: TrackingStore, current: dict[str, Any]) -> Callable[[LLMCall], None]:
+    def record(call: LLMCall) -> None:
         tracking.record_llm_call(call, current.get("campaign_id"), current.get("iteration"))
 
     return record
@@ -150,10 +153,12 @@ def workspace_runtime(settings: CampaignSettings, backend: Backend, out_dir: Pat
     """A runtime over a Databricks backend: the workspace credentials are scrubbed from the tracking store, and
     with the LLM on it is the workspace's serving endpoints (workspace auth per request) unless an explicit
     endpoint is configured (`OPENAI_BASE_URL`, or `explicit_llm` — e.g. a base URL in genie_enhance.yaml)."""
-    from genie_enhance.backends.databricks.client import credential_secrets  # databricks-sdk is heavy: loaded only when a workspace is used
+    from genie_enhance.backends.databricks.client import (
+        credential_secrets,  # databricks-sdk is heavy: loaded only when a workspace is used
+    )
     from genie_enhance.backends.databricks.llm import workspace_http_client, workspace_llm_settings
 
-    client = backend.closer.client
+    client = backend.workspace().client
     llm_settings, http_client = None, None
     if settings.use_llm:
         llm_settings = explicit_llm() if explicit_llm is not None else workspace_llm_settings(client)

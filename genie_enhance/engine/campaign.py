@@ -8,7 +8,8 @@ rows are discarded, and it is redone from the same config, deciding exactly as a
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from genie_enhance.engine.admission import SPACE_WARNING
 from genie_enhance.engine.iteration.apply import apply_batch
@@ -61,7 +62,7 @@ def resume(rt: Runtime, campaign_id: str) -> None:
     if pending is not None:
         space, _ = rt.backend.store.export()
         outcome = pending.outcome(canonical_bytes(space))
-        data = {"iteration": pending.iteration, "outcome": outcome,
+        data: dict[str, Any] = {"iteration": pending.iteration, "outcome": outcome,
                 "candidate_version_id": pending.candidate_version_id}
         message = (f"iteration {pending.iteration} was interrupted; its write to the live space was "
                    f"{outcome.replace('_', ' ')}")
@@ -76,7 +77,7 @@ def resume(rt: Runtime, campaign_id: str) -> None:
     dropped = rt.tracking.discard_incomplete(campaign_id)  # drops those iterations' events too: record after it
     if note is not None:
         rt.tracking.record_event(campaign_id, "resume", note[0], data=note[1])
-    if written is not None:
+    if written is not None and note is not None:  # a restoring write always comes with its note
         record_write(rt, campaign_id, None, *written, f"version {note[1]['restored_version_id']}")
     if dropped:
         rt.tracking.record_event(campaign_id, "resume", f"discarded incomplete iterations {dropped}",

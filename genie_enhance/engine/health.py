@@ -28,8 +28,8 @@ def check_live(rt: Runtime) -> HealthCheck:
     )
     return HealthCheck(
         space_key=rt.settings.space_key, config_version_id=report.config_version,
-        score_train=report.score.get("train"), score_holdout=report.score.get("holdout"),
-        score_all=report.score.get("all"), objective=objective_of(report.score, bool(split.holdout)),
+        score_train=report.score.train, score_holdout=report.score.holdout,
+        score_all=report.score.all, objective=objective_of(report.score, bool(split.holdout)),
         target=rt.settings.target, counts=report.counts, genie_calls=report.genie_calls,
         wall_s=time.monotonic() - started,
     )

@@ -131,7 +131,8 @@ def decide(history: list[ScoredIteration], policy: Policy) -> Decision:
     rollback = regressed(history, policy)
     current = best if rollback else last
     base = dict(rollback=rollback, best_iteration=best.iteration, best_version_id=best.version_id)
-    note = f"batch after iteration {scored[-2].iteration} lowered the score; restoring iteration {best.iteration}. " if rollback else ""
+    note = (f"batch after iteration {scored[-2].iteration} lowered the score; restoring iteration {best.iteration}. "
+            if rollback else "")
 
     def stop(reason: StopReason, why: str) -> Decision:
         return Decision(action=Action.STOP, stop_reason=reason, reason=note + why, **base)
@@ -183,5 +184,6 @@ def decide_concurrent_edit(decision: Decision, why: str) -> Decision:
 def decide_no_fixes(decision: Decision) -> Decision:
     """The proposers produced nothing valid to apply: the campaign cannot improve further."""
     return decision.model_copy(
-        update={"action": Action.STOP, "stop_reason": StopReason.NO_FIXES, "reason": decision.reason + "; no valid fixes to apply"}
+        update={"action": Action.STOP, "stop_reason": StopReason.NO_FIXES,
+                "reason": decision.reason + "; no valid fixes to apply"}
     )

@@ -11,6 +11,7 @@ from genie_enhance.proposers.base import ProposerContext
 from genie_enhance.proposers.pipeline import propose_all
 from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.space.model import SerializedSpace
+from genie_enhance.tracking.inputs import FixItem
 
 BLOCKING = {"reverted": "reverted as harmful", "invalid": "found invalid"}
 
@@ -50,7 +51,7 @@ def propose(
         if callable(reset):
             reset()
     result = propose_all(ctx, rt.proposers, guard, max_fixes=rt.settings.max_fixes_per_iteration)
-    items: list[Any] = [(p, "proposed") for p in result.kept]
+    items: list[FixItem] = [(p, "proposed") for p in result.kept]
     items += [(p, "rejected", reason) for p, reason in result.rejected]
     if items:
         rt.tracking.record_fixes(campaign_id, iteration, items)

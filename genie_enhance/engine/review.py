@@ -8,7 +8,7 @@ space may have changed since — and applies what is still valid as one batch.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +46,8 @@ def dry_run(rt: Runtime, proposal_path: Path) -> dict[str, Any]:
     batch = build_batch(rt, planned.base_space, planned.proposals)
     document = {
         "format": PROPOSAL_FORMAT, "space_key": rt.settings.space_key, "campaign": campaign_id,
-        "created_at": datetime.now(timezone.utc).isoformat(), "base_version_id": snap.version_id,
-        "base_etag": snap.etag, "scores": scored.report.score, "decision": planned.decision.reason,
+        "created_at": datetime.now(UTC).isoformat(), "base_version_id": snap.version_id,
+        "base_etag": snap.etag, "scores": scored.report.score.model_dump(), "decision": planned.decision.reason,
         "fixes": [_proposal_entry(p) for p in batch.accepted],
         "rejected": [{**_proposal_entry(p), "reason": r} for p, r in [*planned.rejected, *batch.invalid]],
         "diff": config_diff(canonical_bytes(planned.base_space), canonical_bytes(batch.candidate)),
@@ -55,8 +55,8 @@ def dry_run(rt: Runtime, proposal_path: Path) -> dict[str, Any]:
     proposal_path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(proposal_path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     rt.tracking.complete_iteration(campaign_id, 1, IterationSummary(
-        score_train=scored.report.score.get("train"), score_holdout=scored.report.score.get("holdout"),
-        score_all=scored.report.score.get("all"), objective=scored.objective, counts=scored.report.counts,
+        score_train=scored.report.score.train, score_holdout=scored.report.score.holdout,
+        score_all=scored.report.score.all, objective=scored.objective, counts=scored.report.counts,
         decision=Action.STOP.value, decision_reason="dry run: proposal written, nothing applied",
         stop_reason="dry_run", fixes_proposed=len(planned.proposals), genie_calls=scored.report.genie_calls,
     ))

@@ -7,26 +7,33 @@ every engine step takes one, so the two front ends share one code path.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, BenchmarkWarning, split_benchmarks
+from genie_enhance.core.catalog import Catalog
 from genie_enhance.core.fields import same_field
 from genie_enhance.core.progress import ProgressCallback
 from genie_enhance.core.protocols import Genie, Warehouse
-from genie_enhance.benchmarks import Benchmark, BenchmarkSplit, BenchmarkWarning, split_benchmarks
 from genie_enhance.engine.policy import Policy
 from genie_enhance.engine.settler import Settler
+from genie_enhance.errors import GenieEnhanceError
 from genie_enhance.scoring.runner import ExpectedCache
 from genie_enhance.scoring.verdicts import CompareOptions
-from genie_enhance.errors import GenieEnhanceError
-from genie_enhance.core.catalog import Catalog
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.store import SpaceStore
 from genie_enhance.tracking import TrackingStore
+
+if TYPE_CHECKING:
+    from genie_enhance.backends.databricks.backend import DatabricksBackend
+    from genie_enhance.llm.client import LLMClient
+    from genie_enhance.proposers.base import Proposer
+    from genie_enhance.space.validation.problems import Problem
 
 
 class BackendName(StrEnum):
@@ -72,6 +79,10 @@ class CampaignSettings(BaseModel):
         return CompareOptions(extra_columns=self.extra_columns)
 
 
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
 @dataclass
 class Backend:
     """The three protocol implementations a campaign talks to."""
@@ -80,7 +91,7 @@ class Backend:
     genie: Genie
     store: SpaceStore
     warehouse: Warehouse
-    closer: Any = None  # object with close(), released by `Runtime.close`
+    closer: Closeable | None = None  # released by `Runtime.close`
     # A Genie answering from a given config without touching the live space (re-scoring a recorded version);
     # None when the backend can only answer from the live space.
     answer_for: Callable[[SerializedSpace], Genie] | None = None
@@ -89,13 +100,21 @@ class Backend:
         if self.closer is not None:
             self.closer.close()
 
-    def __enter__(self) -> "Backend":
+    def __enter__(self) -> Backend:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def read_only(self, why: str) -> "Backend":
+    def workspace(self) -> DatabricksBackend:
+        """The Databricks backend behind this one (workspace client, native evaluation); error for another backend."""
+        from genie_enhance.backends.databricks.backend import DatabricksBackend  # the SDK loads only when used
+
+        if not isinstance(self.closer, DatabricksBackend):
+            raise GenieEnhanceError(f"the {self.name} backend has no Databricks workspace")
+        return self.closer
+
+    def read_only(self, why: str) -> Backend:
         """The same backend with a space store that refuses every update (`why` names the guarded path)."""
         return replace(self, store=ReadOnlySpaceStore(self.store, why), closer=None)
 
@@ -123,8 +142,8 @@ class Runtime:
     backend: Backend
     tracking: TrackingStore
     benchmarks: list[Benchmark]
-    proposers: list[Any] = field(default_factory=list)  # objects with the `Proposer` protocol
-    llm: Any = None  # an `LLMClient` when an LLM is configured
+    proposers: list[Proposer] = field(default_factory=list)
+    llm: LLMClient | None = None  # set when an LLM is configured
     progress: ProgressCallback | None = None  # told how scoring and propagation waits go (the CLI's bar)
     expected_cache: ExpectedCache = field(default_factory=ExpectedCache)
     _catalog: Catalog | None = None
@@ -133,7 +152,7 @@ class Runtime:
     entity_values: list[str] | None = None  # the leakage guard's entity values, read once per runtime
     benchmark_warnings: list[BenchmarkWarning] = field(default_factory=list)
     settler: Settler = field(default_factory=Settler)  # clock and sleep of propagation waits (tests inject)
-    space_warnings: list[Any] = field(default_factory=list)  # `Problem` warnings of the starting config
+    space_warnings: list[Problem] = field(default_factory=list)  # warnings of the starting config
 
     @property
     def split(self) -> BenchmarkSplit:

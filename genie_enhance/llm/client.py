@@ -14,10 +14,10 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping, TypeVar
+from typing import Any, TypeVar
 
 import openai
 from pydantic import BaseModel
@@ -128,7 +128,7 @@ class LLMClient:
     def close(self) -> None:
         self._transport.close()
 
-    def __enter__(self) -> "LLMClient":
+    def __enter__(self) -> LLMClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -235,7 +235,8 @@ class LLMClient:
             self.on_call(call)
 
     # ------------------------------------------------------------------------------------------ helpers
-    def _repair_messages(self, request: _Request, sent: _Sent, problem: str | None, schema: type[BaseModel]) -> list[dict[str, Any]]:
+    def _repair_messages(self, request: _Request, sent: _Sent, problem: str | None,
+                         schema: type[BaseModel]) -> list[dict[str, Any]]:
         repair = render("json_repair.md.j2", problem=problem, schema_name=schema.__name__, schema=schema_json(schema))
         return [*request.messages, {"role": "assistant", "content": sent.result.content or ""}, user(repair)]
 

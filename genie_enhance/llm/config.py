@@ -102,7 +102,7 @@ class LLMSettings(BaseModel):
         return next((m for m in self.models if m.name == name), None)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "LLMSettings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> LLMSettings:
         """Settings from `OPENAI_API_KEY`, `OPENAI_BASE_URL` and `GENIE_ENHANCE_LLM_MODEL` (comma-separated model
         names, priced from `DEFAULT_PRICES_USD_PER_MTOK`); keyword overrides win."""
         env = os.environ if environ is None else environ
@@ -121,7 +121,7 @@ class LLMSettings(BaseModel):
         return cls(**values)
 
     @classmethod
-    def databricks_serving(cls, host: str, token: str, models: list[ModelSpec], **overrides: Any) -> "LLMSettings":
+    def databricks_serving(cls, host: str, token: str, models: list[ModelSpec], **overrides: Any) -> LLMSettings:
         """Settings for Databricks Model Serving's OpenAI-compatible API (`<host>/serving-endpoints`); model names
         are serving-endpoint names."""
         base = host.rstrip("/")

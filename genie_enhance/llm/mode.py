@@ -21,7 +21,7 @@ class LLMMode(StrEnum):
     off = "off"
 
     @classmethod
-    def _missing_(cls, value: object) -> "LLMMode | None":
+    def _missing_(cls, value: object) -> LLMMode | None:
         """Any case is accepted (`ON`, `Off`)."""
         return next((m for m in cls if isinstance(value, str) and m.value == value.lower()), None)
 

@@ -13,7 +13,9 @@ from typing import Any
 import jinja2
 from pydantic import BaseModel
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+from genie_enhance.package_files import package_dir
+
+PROMPTS_DIR = package_dir("genie_enhance.llm", "templates")
 _SUFFIXES = ("", ".md.j2", ".md", ".j2")
 
 

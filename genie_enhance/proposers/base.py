@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from genie_enhance.core.catalog import Catalog
 from genie_enhance.core.protocols import Warehouse
 from genie_enhance.diagnosis import Diagnosis
+from genie_enhance.proposers.lessons import Lesson
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.space.fixes import Fix
@@ -55,13 +56,13 @@ class ProposerContext(BaseModel):
     # every scored TRAIN question, passing ones too: a phrase taught for one failure must not contradict what the
     # same phrase means in the other train questions (that is how a fix regresses passing questions)
     train_results: list[QuestionResult] = Field(default_factory=list)
-    lessons: list[Any] = Field(default_factory=list)  # objects with fix_type, category, applied, helped, hurt, mean_delta
+    lessons: list[Lesson] = Field(default_factory=list)
     iteration: int = 0
     blocked_keys: set[str] = Field(default_factory=set)  # keys of fixes reverted or invalid earlier in the campaign
     blocked_reasons: dict[str, str] = Field(default_factory=dict)  # key → why it is blocked (for the record)
 
     @model_validator(mode="after")
-    def _train_only(self) -> "ProposerContext":
+    def _train_only(self) -> ProposerContext:
         """A holdout result must never reach a proposer: the holdout score would stop measuring generalisation."""
         leaked = [r.id for r in [*(r for r, _ in self.train_failures), *self.train_results] if r.role != "train"]
         if leaked:

@@ -41,7 +41,6 @@ from genie_enhance.proposers.leak_questions import QuestionForm, QuestionNormali
 from genie_enhance.proposers.leak_results import ResultMatcher
 from genie_enhance.proposers.leak_sql import CanonicalSql, canonicalizer_for
 from genie_enhance.space.fixes import AddExampleSql, Fix
-from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace, SqlParameter
 from genie_enhance.space.validation.params import bind_parameters
 from genie_enhance.sql import DIALECT, read_only_view, referenced_tables
@@ -271,6 +270,7 @@ class LeakageGuard:
         if self.results is None:
             return None
         fix = proposal.fix if isinstance(proposal, Proposal) else proposal
+        found: Iterable[tuple[str, Leak | None]]
         if isinstance(fix, AddExampleSql):
             found = [("sql", self.leak_of_result(fix.sql, [p.to_model() for p in fix.parameters]))]
         else:

@@ -83,7 +83,7 @@ class QuestionNormalizer:
         return QuestionForm(spaced, spaced.replace(" ", ""), distinct)
 
 
-def compared_columns(tree: exp.Expression) -> set[tuple[str, str]]:
+def compared_columns(tree: exp.Expr) -> set[tuple[str, str]]:
     """(table, column) pairs a query compares with a string literal (`u.usr_handle = 'BraveCrane'`, `IN (…)`):
     the columns whose values questions name. Tables as written (full names when the query writes them)."""
     tables = {t.alias_or_name.lower(): ".".join(p for p in (t.catalog, t.db, t.name) if p).lower()

@@ -31,7 +31,7 @@ from genie_enhance.errors import ReadOnlySqlError, SqlParseError
 from genie_enhance.sql import DIALECT, ensure_read_only
 
 _COMMUTATIVE = (exp.EQ, exp.NEQ, exp.NullSafeEQ, exp.NullSafeNEQ)
-_FLIPPED = {exp.GT: exp.LT, exp.GTE: exp.LTE}
+_FLIPPED: dict[type[exp.Expr], type[exp.Binary]] = {exp.GT: exp.LT, exp.GTE: exp.LTE}
 _NOT_CONSTANT = (exp.Column, exp.Star, exp.AggFunc, exp.Window, exp.Subquery, exp.Select, exp.Placeholder)
 _INNER_KINDS = {"", "INNER", "CROSS"}
 _MEMO_SIZE = 4096
@@ -61,7 +61,7 @@ class SqlCanonicalizer:
             cols = {c.lower(): t or "UNKNOWN" for c, t in (columns or {}).get(identifier.lower(), {}).items()}
             if len(parts) == 3 and cols:  # sqlglot refuses a table without columns: an unknown table it is then
                 schema.setdefault(parts[0], {}).setdefault(parts[1], {})[parts[2]] = cols
-        self._schema = schema
+        self._schema: dict[str, object] = dict(schema)
         self._memo: dict[str, CanonicalSql | None] = {}
 
     def canonical(self, sql: str) -> CanonicalSql | None:
@@ -85,7 +85,7 @@ class SqlCanonicalizer:
             frozenset(_render(s) for s in _inner_selects(exact)), frozenset(_render(s) for s in _inner_selects(shape)),
         )
 
-    def _qualified(self, tree: exp.Expression) -> exp.Expression:
+    def _qualified(self, tree: exp.Expr) -> exp.Expr:
         """Lower-cased unquoted identifiers; tables resolved to the space's full names (CTE names left alone)."""
         for ident in list(tree.find_all(exp.Identifier)):
             ident.set("this", ident.name.lower())
@@ -102,7 +102,7 @@ class SqlCanonicalizer:
             table.set("this", exp.to_identifier(name))
         return tree
 
-    def _optimized(self, tree: exp.Expression) -> exp.Expression:
+    def _optimized(self, tree: exp.Expr) -> exp.Expr:
         """sqlglot's optimizer and internal-name canonicalization; the tree as it was if sqlglot gives up."""
         try:
             tree = optimize(tree, schema=self._schema, dialect=DIALECT, validate_qualify_columns=False,
@@ -129,7 +129,7 @@ def canonicalizer_for(tables: Iterable[str], columns: Mapping[str, Mapping[str, 
 
 
 # ----------------------------------------------------------------------------------------------- rewrites
-def _rewritten(tree: exp.Expression, *, abstract: bool) -> exp.Expression:
+def _rewritten(tree: exp.Expr, *, abstract: bool) -> exp.Expr:
     tree = tree.copy()
     for ident in list(tree.find_all(exp.Identifier)):  # canonicalize_internal_names quotes its names
         ident.set("quoted", False)
@@ -146,7 +146,7 @@ def _rewritten(tree: exp.Expression, *, abstract: bool) -> exp.Expression:
     return _bottom_up(tree, _ordered)
 
 
-def _bottom_up(tree: exp.Expression, fn: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
+def _bottom_up(tree: exp.Expr, fn: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
     """`fn` applied to every node after its children (so a parent sorts its already-sorted operands)."""
     root = tree
     for node in reversed(list(tree.walk(bfs=False))):
@@ -170,7 +170,7 @@ def _resolve_output_aliases(select: exp.Select) -> None:
     select.set("expressions", [item.this if isinstance(item, exp.Alias) else item for item in select.expressions])
 
 
-def _equivalent(node: exp.Expression) -> exp.Expression:
+def _equivalent(node: exp.Expr) -> exp.Expr:
     """One spelling for equivalent forms: COUNT(1), COALESCE(agg, 0), numbers, flipped comparisons."""
     if isinstance(node, exp.Count) and isinstance(node.this, exp.Literal):
         return exp.Count(this=exp.Star())
@@ -197,7 +197,7 @@ def _number(text: str) -> str:
     return format(value.normalize(), "f")
 
 
-def _name_aliases_after_tables(tree: exp.Expression) -> None:
+def _name_aliases_after_tables(tree: exp.Expr) -> None:
     """Table aliases (`o`, `_t0`) become their table's name when the table is read once: join order then no
     longer decides the names."""
     tables = [t for t in tree.find_all(exp.Table) if t.name]
@@ -220,7 +220,7 @@ def _drop_constant_items(select: exp.Select) -> None:
         select.set("expressions", kept)
 
 
-def _abstract(node: exp.Expression) -> exp.Expression:
+def _abstract(node: exp.Expr) -> exp.Expr:
     if isinstance(node, (exp.Literal, exp.Placeholder, exp.Boolean)):
         return exp.Placeholder(this="_")
     return node
@@ -244,7 +244,7 @@ def _flatten_inner_joins(select: exp.Select) -> None:
     select.set("where", exp.Where(this=_chain(exp.And, conditions)) if conditions else None)
 
 
-def _ordered(node: exp.Expression) -> exp.Expression:
+def _ordered(node: exp.Expr) -> exp.Expr:
     """Operands of commutative operators in one order (by their text)."""
     if isinstance(node, (exp.Connector, exp.Add, exp.Mul)):
         return _chain(type(node), sorted(_operands(node, type(node)), key=lambda p: p.sql(dialect=DIALECT)))
@@ -253,7 +253,7 @@ def _ordered(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _operands(node: exp.Expression, kind: type[exp.Expression]) -> list[exp.Expression]:
+def _operands(node: exp.Expr, kind: type[exp.Expr]) -> list[exp.Expr]:
     """The operands of a chain of `kind` (`a AND (b AND c)` → a, b, c), through parentheses."""
     inner = node.unnest() if isinstance(node, exp.Paren) else node
     if isinstance(inner, kind):
@@ -261,7 +261,7 @@ def _operands(node: exp.Expression, kind: type[exp.Expression]) -> list[exp.Expr
     return [node]
 
 
-def _chain(kind: type[exp.Expression], parts: list[exp.Expression]) -> exp.Expression:
+def _chain(kind: type[exp.Expr], parts: list[exp.Expr]) -> exp.Expr:
     """`parts` joined left to right by the binary operator `kind` (no parentheses added)."""
     flat = [op for part in parts for op in _operands(part, kind)]
     joined = flat[0]
@@ -270,9 +270,9 @@ def _chain(kind: type[exp.Expression], parts: list[exp.Expression]) -> exp.Expre
     return joined
 
 
-def _inner_selects(tree: exp.Expression) -> list[exp.Expression]:
+def _inner_selects(tree: exp.Expr) -> list[exp.Expr]:
     return [node for node in tree.find_all(exp.Select) if node is not tree]
 
 
-def _render(tree: exp.Expression) -> str:
+def _render(tree: exp.Expr) -> str:
     return tree.sql(dialect=DIALECT, normalize=True, identify=False)

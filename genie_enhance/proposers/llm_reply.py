@@ -52,7 +52,7 @@ class ProposerReply(BaseModel):
     notes: str = ""
 
     @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The schema shown to the model (also in the client's repair prompt), with the real item schema."""
         item = fix_item_schema()
         defs = item.pop("$defs", {})

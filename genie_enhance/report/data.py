@@ -11,14 +11,15 @@ from __future__ import annotations
 import difflib
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from genie_enhance.proposers.lessons import Lesson
 from genie_enhance.redact import scrub
+from genie_enhance.scoring.runner import Scores
 from genie_enhance.tracking.guard_events import GuardTotals, guard_totals
-from genie_enhance.tracking.lessons import Lesson
 from genie_enhance.tracking.records import (
     CampaignRecord,
     FixRecord,
@@ -34,34 +35,17 @@ DiffKind = Literal["meta", "hunk", "add", "del", "ctx"]
 _NOT_RUN = "not_run"
 
 
-class Scores(BaseModel):
-    """Train / holdout / all scores of one iteration (fractions in [0, 1]; None when that split is empty)."""
+class IterationScores(Scores):
+    """An iteration's scores and its objective (the holdout score when there is a holdout, else all)."""
 
-    train: float | None = None
-    holdout: float | None = None
-    all: float | None = None
     objective: float | None = None
 
 
-class IterationRow(BaseModel):
-    """One completed iteration: its scores, what the policy decided and what it cost."""
+class IterationRow(IterationRecord):
+    """One completed iteration as the report shows it: the record, its scores grouped, and whether it rolled back."""
 
-    iteration: int
-    scores: Scores
-    decision: str | None
-    decision_reason: str | None
-    stop_reason: str | None
+    scores: IterationScores
     rollback: bool  # the batch applied before this iteration lowered the score and was rolled back
-    fixes_proposed: int
-    fixes_applied: int
-    fixes_rejected: int
-    genie_calls: int
-    llm_calls: int
-    cost_usd: float
-    wall_s: float
-    config_version_id: str
-    applied_version_id: str | None
-    counts: dict[str, int]
 
 
 class Header(BaseModel):
@@ -78,8 +62,8 @@ class Header(BaseModel):
     started_at: datetime
     finished_at: datetime | None
     stop_reason: str | None
-    initial: Scores | None
-    final: Scores | None  # scores of the final config (the last iteration that scored it)
+    initial: IterationScores | None
+    final: IterationScores | None  # scores of the final config (the last iteration that scored it)
     final_iteration: int | None
     final_version_id: str | None
     best_objective: float | None
@@ -247,7 +231,7 @@ def build_report_data(store: TrackingStore, campaign_id: str) -> ReportData:
     calls = store.llm_calls(campaign_id)
     first_id, final_id = _diff_endpoints(campaign, history, versions)
     return ReportData(
-        generated_at=datetime.now(timezone.utc),
+        generated_at=datetime.now(UTC),
         header=_header(store, campaign, iterations, fixes, calls, final_id),
         iterations=iterations,
         grid=_grid(results, set(campaign.holdout_ids)),
@@ -266,21 +250,14 @@ def build_report_data(store: TrackingStore, campaign_id: str) -> ReportData:
     )
 
 
-def _scores(record: IterationRecord) -> Scores:
-    return Scores(train=record.score_train, holdout=record.score_holdout, all=record.score_all,
-                  objective=record.objective)
+def _scores(record: IterationRecord) -> IterationScores:
+    return IterationScores(train=record.score_train, holdout=record.score_holdout, all=record.score_all,
+                           objective=record.objective)
 
 
 def _iteration_row(record: IterationRecord, rollback_version: bool) -> IterationRow:
-    return IterationRow(
-        iteration=record.iteration, scores=_scores(record), decision=record.decision,
-        decision_reason=record.decision_reason, stop_reason=record.stop_reason,
-        rollback=record.decision == "rollback" or rollback_version,
-        fixes_proposed=record.fixes_proposed, fixes_applied=record.fixes_applied,
-        fixes_rejected=record.fixes_rejected, genie_calls=record.genie_calls, llm_calls=record.llm_calls,
-        cost_usd=record.cost_usd, wall_s=record.wall_s, config_version_id=record.config_version_id,
-        applied_version_id=record.applied_version_id, counts=record.counts,
-    )
+    return IterationRow(**dict(record), scores=_scores(record),
+                        rollback=record.decision == "rollback" or rollback_version)
 
 
 def _header(

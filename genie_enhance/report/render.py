@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from genie_enhance.fileio import atomic_write
+from genie_enhance.package_files import package_dir
 from genie_enhance.report.charts import category_chart, score_chart
 from genie_enhance.report.data import GridCell, GridRow, ReportData, build_report_data
 from genie_enhance.tracking.store import TrackingStore
 
-TEMPLATES = Path(__file__).with_name("templates")
+TEMPLATES = package_dir("genie_enhance.tracking", "templates")
 _TITLE_SQL_CHARS = 400
 
 
@@ -53,7 +54,7 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def fmt_ts(value: datetime | None) -> str:
-    return "—" if value is None else value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return "—" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def short_id(value: str) -> str:

@@ -113,7 +113,7 @@ def _run_expected_once(
     for sql, key in keys.items():
         spelling.setdefault(key, sql)  # one run per key (any of its spellings will do)
     runs = {key: pool.submit(_expected, warehouse, texts[sql], options) for key, sql in spelling.items()}
-    return {sql: runs[keys[sql]].result() if sql in keys else t for sql, t in translated.items()}
+    return {sql: runs[keys[sql]].result() if isinstance(t, str) else t for sql, t in translated.items()}
 
 
 def _expected(warehouse: Warehouse, sql: str, options: CompareOptions) -> ExpectedResult | Comparison:

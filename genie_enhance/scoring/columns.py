@@ -10,8 +10,9 @@ caller accepts (a budget stops it, and the caller then says it could not decide)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 import numpy as np
 

@@ -16,10 +16,15 @@ import numpy as np
 from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring.columns import Budget, alignments, best_alignment, candidates, preference, same_multiset
 from genie_enhance.scoring.expected import ExpectedResult
-from genie_enhance.scoring.matching import ColumnPair, WindowMatch, match_rows, match_window
 from genie_enhance.scoring.keys import Tolerance
+from genie_enhance.scoring.matching import ColumnPair, WindowMatch, match_rows, match_window
 from genie_enhance.scoring.normalize import (
-    NormColumn, cells_equal, compatible, format_row, normalize_result, pair_mode,
+    NormColumn,
+    cells_equal,
+    compatible,
+    format_row,
+    normalize_result,
+    pair_mode,
 )
 from genie_enhance.scoring.pairs import group_keys
 from genie_enhance.scoring.prefix import Prefix, PrefixBags

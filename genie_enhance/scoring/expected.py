@@ -9,8 +9,8 @@ kept in `pool`: an answer may show any of them in the boundary positions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -56,14 +56,14 @@ class ExpectedResult:
         return self.result.columns
 
     @classmethod
-    def unordered(cls, result: ResultSet, sql: str | None = None, notes: Sequence[str] = ()) -> "ExpectedResult":
+    def unordered(cls, result: ResultSet, sql: str | None = None, notes: Sequence[str] = ()) -> ExpectedResult:
         return cls(result, "none", sql=sql, notes=tuple(notes))
 
     @classmethod
     def ordered(
         cls, result: ResultSet, key_columns: Sequence[int] | None = None, sql: str | None = None,
         notes: Sequence[str] = (),
-    ) -> "ExpectedResult":
+    ) -> ExpectedResult:
         """Ordered rows; ties among equal `key_columns` values, or strict positions when `key_columns` is None."""
         if key_columns is None:
             return cls(result, "strict", np.arange(result.row_count, dtype=np.int64), sql=sql, notes=tuple(notes))
@@ -73,7 +73,7 @@ class ExpectedResult:
     def from_ordered_fetch(
         cls, fetched: ResultSet, key_columns: Sequence[int], visible: int, start: int, count: int | None,
         complete: bool, sql: str | None = None, notes: Sequence[str] = (),
-    ) -> "ExpectedResult":
+    ) -> ExpectedResult:
         """Cut the window [start, start+count) out of ordered `fetched` rows (whose first `visible` columns are the
         output; the rest are hidden key columns) and keep the boundary tie groups' other rows as the pool."""
         types = list(fetched.column_types) + [""] * len(fetched.columns)

@@ -212,7 +212,7 @@ def _timestamp_us(v: Any) -> int:
     if not isinstance(v, dt.datetime):
         v = dt.datetime.combine(v, dt.time())
     if v.tzinfo is not None and v.utcoffset() is not None:
-        v = v.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        v = v.astimezone(dt.UTC).replace(tzinfo=None)
     return (v.replace(tzinfo=None) - _EPOCH) // _US
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 
+from genie_enhance.core.required import required
 from genie_enhance.sql import DIALECT
 
 HIDDEN_PREFIX = "__ge_ord_"
@@ -37,7 +38,7 @@ class OrderPlan:
     notes: list[str] = field(default_factory=list)
 
 
-def plan_order(sql: str, tree: exp.Expression, tie_rows: int = 1000) -> OrderPlan:
+def plan_order(sql: str, tree: exp.Expr, tie_rows: int = 1000) -> OrderPlan:
     """The plan for a parsed read-only query `tree` (its text `sql` is run as is when no rewrite is needed)."""
     while isinstance(tree, exp.Subquery) and not any(tree.args.get(k) for k in ("order", "limit", "offset")):
         tree = tree.this  # a parenthesised query: its own ORDER BY is the outermost one
@@ -64,8 +65,9 @@ def plan_order(sql: str, tree: exp.Expression, tie_rows: int = 1000) -> OrderPla
     if not plan.hidden and count is None and start == 0:
         return plan
     rewritten = tree.copy()
-    for k, expr in enumerate(hidden_exprs):
-        rewritten.select(exp.alias_(expr.copy(), f"{HIDDEN_PREFIX}{k}"), append=True, copy=False)
+    for k, expr in enumerate(hidden_exprs):  # hidden keys come from a SELECT's own expressions
+        required(rewritten if isinstance(rewritten, exp.Query) else None, "a query").select(
+            exp.alias_(expr.copy(), f"{HIDDEN_PREFIX}{k}"), append=True, copy=False)
     if count is not None or start:
         plan.widened = count is not None
         plan.fetch = start + count + tie_rows if count is not None else None
@@ -76,7 +78,7 @@ def plan_order(sql: str, tree: exp.Expression, tie_rows: int = 1000) -> OrderPla
     return plan
 
 
-def _window(tree: exp.Expression) -> tuple[int, int | None] | None:
+def _window(tree: exp.Expr) -> tuple[int, int | None] | None:
     limit = tree.args.get("limit")
     offset = tree.args.get("offset")
     count: int | None = None
@@ -94,13 +96,13 @@ def _window(tree: exp.Expression) -> tuple[int, int | None] | None:
     return start, count
 
 
-def _norm(e: exp.Expression) -> exp.Expression:
+def _norm(e: exp.Expr) -> exp.Expr:
     return normalize_identifiers(e.copy(), dialect=DIALECT)
 
 
 def _resolve_select(
-    tree: exp.Select, ordered: list[exp.Expression]
-) -> tuple[list[int], list[exp.Expression], bool] | None:
+    tree: exp.Select, ordered: list[exp.Expr]
+) -> tuple[list[int], list[exp.Expr], bool] | None:
     projections = list(tree.expressions)
     has_star = any(isinstance(p, exp.Star) or p.is_star for p in projections)
     names = [p.alias_or_name.lower() for p in projections]
@@ -108,7 +110,7 @@ def _resolve_select(
     bodies = [_norm(p.unalias()) for p in projections]
     distinct = tree.args.get("distinct") is not None
     keys: list[int] = []
-    hidden: list[exp.Expression] = []
+    hidden: list[exp.Expr] = []
     for item in ordered:
         key = item.this
         if isinstance(key, exp.Var) and key.name.upper() == "ALL" and len(ordered) == 1:
@@ -137,11 +139,11 @@ def _resolve_select(
 
 
 def _resolve_output_only(
-    tree: exp.Expression, ordered: list[exp.Expression]
-) -> tuple[list[int], list[exp.Expression], bool] | None:
+    tree: exp.Expr, ordered: list[exp.Expr]
+) -> tuple[list[int], list[exp.Expr], bool] | None:
     """Set operations and parenthesised queries: keys may only name output columns."""
     try:
-        names = [n.lower() for n in tree.named_selects]
+        names = [n.lower() for n in tree.named_selects] if isinstance(tree, exp.Query) else []
     except AttributeError:
         names = []
     keys: list[int] = []

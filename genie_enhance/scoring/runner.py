@@ -23,6 +23,7 @@ from genie_enhance.benchmarks import Benchmark, BenchmarkSplit
 from genie_enhance.core.progress import ProgressCallback, ProgressEvent, Stage, emit
 from genie_enhance.core.protocols import AnswerStatus, Genie, GenieAnswer, Warehouse
 from genie_enhance.core.ratelimit import TokenBucket
+from genie_enhance.core.required import required
 from genie_enhance.errors import ServiceError
 from genie_enhance.scoring.categories import FailureCategory, coarse_category, service_failure_category
 from genie_enhance.scoring.compare_sql import SQL_ERRORS, compare_actual, expected_error
@@ -50,11 +51,9 @@ class ExpectedCache:
     def get(self, warehouse: Warehouse, sql: str, options: CompareOptions, config_version: str = "") -> ExpectedResult:
         key = (config_version, expected_cache_key(sql, options))
         with self._lock:
-            entry = self._entries.get(key)
-            owner = entry is None
-            if owner:
-                entry = self._entries[key] = Future()
-        if owner:
+            found = self._entries.get(key)
+            entry = found if found is not None else self._entries.setdefault(key, Future())
+        if found is None:  # this caller runs the SQL
             try:
                 entry.set_result(run_expected(warehouse, sql, options))
             except Exception as exc:  # cached and re-raised to every caller of this key
@@ -88,11 +87,24 @@ class QuestionResult(BaseModel):
         return self.category is not None and self.category.is_service_failure
 
 
+class Scores(BaseModel):
+    """Train / holdout / all scores (fractions in [0, 1]; None when that split has nothing scorable)."""
+
+    train: float | None = None
+    holdout: float | None = None
+    all: float | None = None
+
+    @classmethod
+    def of(cls, results: Sequence[QuestionResult]) -> Scores:
+        return cls(train=score_of([r for r in results if r.role == "train"]),
+                   holdout=score_of([r for r in results if r.role == "holdout"]), all=score_of(results))
+
+
 class ScoreReport(BaseModel):
     """Per-question results, scores for train/holdout/all, counts and cost of one scoring run."""
 
     questions: list[QuestionResult]
-    score: dict[str, float | None]
+    score: Scores
     counts: dict[str, int]
     genie_calls: int = 0
     wall_s: float = 0.0
@@ -153,7 +165,7 @@ class _Scorer:
         self._calls_lock = threading.Lock()
 
     def score(self, bench: Benchmark) -> QuestionResult:
-        base = {
+        base: dict[str, Any] = {
             "id": bench.id,
             "question": bench.question,
             "label": bench.label,
@@ -204,7 +216,7 @@ class _Scorer:
             stop=stop_after_attempt(self.retries + 1),
             wait=wait_exponential_jitter(multiplier=self.backoff_s, max=60.0, jitter=self.backoff_s),
             retry=retry_if_result(lambda answer: answer.retryable),
-            retry_error_callback=lambda state: state.outcome.result(),
+            retry_error_callback=lambda state: required(state.outcome, "the last attempt").result(),
         )
         return retrying(attempt), attempts
 
@@ -266,10 +278,9 @@ def score_benchmarks(
     )
     started = time.perf_counter()
     results = _run_all(list(benchmarks), scorer, concurrency, progress)
-    by_role = {role: [r for r in results if r.role == role] for role in ("train", "holdout")}
     return ScoreReport(
         questions=results,
-        score={"train": score_of(by_role["train"]), "holdout": score_of(by_role["holdout"]), "all": score_of(results)},
+        score=Scores.of(results),
         counts=count_results(results),
         genie_calls=scorer.genie_calls,
         wall_s=round(time.perf_counter() - started, 3),

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Protocol
 
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+
+
+class Identified(Protocol):
+    """A config item with an optional 32-hex id (instructions, snippets, joins, questions)."""
+
+    id: str | None
 
 
 def is_valid_id(value: object) -> bool:

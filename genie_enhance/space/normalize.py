@@ -5,7 +5,7 @@ Pure functions: each returns a new `SerializedSpace` and leaves its argument unt
 
 from __future__ import annotations
 
-from genie_enhance.space.ids import is_valid_id, unique_id
+from genie_enhance.space.ids import Identified, unique_id
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import ColumnConfig, SerializedSpace, TableSource
 
@@ -40,7 +40,8 @@ def _sort_table(table: TableSource) -> None:
 
 
 def _fill_ids(space: SerializedSpace) -> None:
-    question_pool = {q.id for q in [*space.config.sample_questions, *space.benchmarks.questions] if q.id}
+    questions: list[Identified] = [*space.config.sample_questions, *space.benchmarks.questions]
+    question_pool = {q.id for q in questions if q.id}
     for q in space.config.sample_questions:
         if not q.id:
             q.id = unique_id(question_pool, "sample_question", join_lines(q.question))
@@ -49,7 +50,7 @@ def _fill_ids(space: SerializedSpace) -> None:
             b.id = unique_id(question_pool, "benchmark", join_lines(b.question))
     ins = space.instructions
     snippets = ins.sql_snippets
-    items: list[tuple[str, object, str]] = [
+    items: list[tuple[str, Identified, str]] = [
         *(("text_instruction", t, join_lines(t.content)) for t in ins.text_instructions),
         *(("example", e, join_lines(e.question) + join_lines(e.sql)) for e in ins.example_question_sqls),
         *(("function", f, f.identifier) for f in ins.sql_functions),
@@ -58,10 +59,10 @@ def _fill_ids(space: SerializedSpace) -> None:
         *(("expression", s, s.alias + join_lines(s.sql)) for s in snippets.expressions),
         *(("measure", s, s.alias + join_lines(s.sql)) for s in snippets.measures),
     ]
-    instruction_pool = {getattr(obj, "id") for _, obj, _ in items if getattr(obj, "id")}
+    instruction_pool = {obj.id for _, obj, _ in items if obj.id}
     for kind, obj, content in items:
-        if not getattr(obj, "id"):
-            setattr(obj, "id", unique_id(instruction_pool, kind, content))
+        if not obj.id:
+            obj.id = unique_id(instruction_pool, kind, content)
 
 
 def _sort_collections(space: SerializedSpace) -> None:

@@ -21,7 +21,7 @@ DIALECT = "databricks"
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 _QUERY_ROOTS = (exp.Select, exp.SetOperation, exp.Subquery, exp.Values)
-_WRITE_NODES: tuple[type[exp.Expression], ...] = tuple(
+_WRITE_NODES: tuple[type[exp.Expr], ...] = tuple(
     getattr(exp, name)
     for name in (
         "Insert", "Update", "Delete", "Merge", "Create", "Drop", "Alter", "AlterColumn", "TruncateTable",
@@ -41,20 +41,21 @@ def _first_line(sql: str) -> str:
 # guard) in the same order: a cache smaller than a benchmark set's SQLs misses on every pass (LRU over a cycle),
 # which made 10,000 questions parse each SQL five times over. ~11 KB a small query: 32,768 entries ≈ 350 MB at most.
 @lru_cache(maxsize=32768)
-def _parse_all(sql: str) -> tuple[exp.Expression, ...]:
+def _parse_all(sql: str) -> tuple[exp.Expr, ...]:
     try:
         parsed = sqlglot.parse(sql, read=DIALECT)
     except ParseError as exc:
-        raise SqlParseError(f"cannot parse SQL ({_first_line(sql)}): {exc.errors[0]['description'] if exc.errors else exc}") from exc
+        detail = exc.errors[0]['description'] if exc.errors else exc
+        raise SqlParseError(f"cannot parse SQL ({_first_line(sql)}): {detail}") from exc
     return tuple(p for p in parsed if p is not None)
 
 
-def parse_statement(sql: str) -> exp.Expression:
+def parse_statement(sql: str) -> exp.Expr:
     """The single statement in `sql` (Databricks dialect). Raises `SqlParseError` if it has none or several."""
     return _single(sql).copy()
 
 
-def _single(sql: str) -> exp.Expression:
+def _single(sql: str) -> exp.Expr:
     """The cached (shared, never to be modified) single statement of `sql`."""
     if not sql or not sql.strip():
         raise SqlParseError("empty SQL")
@@ -64,12 +65,12 @@ def _single(sql: str) -> exp.Expression:
     return statements[0]
 
 
-def ensure_read_only(sql: str) -> exp.Expression:
+def ensure_read_only(sql: str) -> exp.Expr:
     """The parsed query if `sql` is one read-only SELECT/WITH statement; otherwise `ReadOnlySqlError`."""
     return read_only_view(sql).copy()
 
 
-def read_only_view(sql: str) -> exp.Expression:
+def read_only_view(sql: str) -> exp.Expr:
     """`ensure_read_only` without the copy, for callers that only read the tree: the parse cache's own tree, which
     must never be modified. Why: copying a parsed query costs about what parsing it did, and every question's SQL
     is read by several stages (loading, the leakage guard's literals and tables) that never change it."""
@@ -122,7 +123,7 @@ def normalize_sql(sql: str) -> str:
         return " ".join(sql.split())
 
 
-def referenced_tables(tree: exp.Expression) -> list[str]:
+def referenced_tables(tree: exp.Expr) -> list[str]:
     """Fully written names of the physical tables a query reads (CTE names excluded), lower-cased, unique."""
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     names: list[str] = []
@@ -138,7 +139,7 @@ def referenced_tables(tree: exp.Expression) -> list[str]:
     return names
 
 
-def referenced_columns(tree: exp.Expression) -> list[tuple[str | None, str]]:
+def referenced_columns(tree: exp.Expr) -> list[tuple[str | None, str]]:
     """(qualifier or None, column) pairs a query mentions, lower-cased, unique, in order of appearance."""
     seen: list[tuple[str | None, str]] = []
     for col in tree.find_all(exp.Column):

@@ -1,9 +1,9 @@
 """Tracking store and lessons learned: what every campaign did, and what the loop learned from it."""
 
+from genie_enhance.proposers.lessons import Lesson, format_lessons_table, lesson_prior
 from genie_enhance.redact import scrub
 from genie_enhance.tracking.errors import TrackingError
 from genie_enhance.tracking.health import DailyRollup, HealthCheck, HealthCheckRecord
-from genie_enhance.tracking.lessons import Lesson, format_lessons_table, lesson_prior
 from genie_enhance.tracking.records import (
     CampaignRecord,
     CampaignSpec,

@@ -7,8 +7,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
 from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from genie_enhance.core.required import required
 from genie_enhance.tracking.database import Database
 from genie_enhance.tracking.timeutil import to_db
 
@@ -44,7 +45,7 @@ class StoreLeases:
         """Take (or renew) the lease when it is free, expired, already `holder`'s, or `dead_holder`'s (known dead);
         returns (taken, the lease now in force). Renewing keeps `acquired_at`, and the campaign id when none is
         given."""
-        now = to_db(now)
+        now = required(to_db(now), "the lease time")
         expires = now + timedelta(seconds=ttl_s)
         with self._db.transaction() as conn:
             row = conn.execute(f"SELECT {_COLUMNS} FROM driver_leases WHERE space_key = ?", [space_key]).fetchone()
@@ -52,9 +53,9 @@ class StoreLeases:
             if (current is not None and current.holder not in (holder, dead_holder)
                     and current.expires_at > now):
                 return False, current
-            mine = current is not None and current.holder == holder
-            taken = LeaseRecord(space_key, campaign_id or (current.campaign_id if mine else None), owner, holder,
-                                current.acquired_at if mine else now, now, expires)
+            mine = current if current is not None and current.holder == holder else None
+            taken = LeaseRecord(space_key, campaign_id or (mine.campaign_id if mine else None), owner, holder,
+                                mine.acquired_at if mine else now, now, expires)
             conn.execute("DELETE FROM driver_leases WHERE space_key = ?", [space_key])
             conn.execute(f"INSERT INTO driver_leases ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                          [taken.space_key, taken.campaign_id, taken.owner, taken.holder, taken.acquired_at,

@@ -11,33 +11,10 @@ score did); it *hurt* symmetrically. `lesson_prior` turns the counts into a smoo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import duckdb
-from pydantic import BaseModel, ConfigDict
 
+from genie_enhance.proposers.lessons import Lesson
 from genie_enhance.tracking.schema import MEASURED_FIX_STATUSES
-
-
-class Lesson(BaseModel):
-    """The record of one (fix type × failure category) pair."""
-
-    model_config = ConfigDict(frozen=True)
-
-    fix_type: str
-    category: str
-    applied: int  # fixes of this pair whose batch effect is known
-    helped: int
-    hurt: int
-    mean_delta: float  # mean Δobjective of their batches
-    reverted: int = 0  # how many of them were rolled back
-    examples: list[str]  # most recent first: "<fix description> (Δ +0.050)"
-
-    @property
-    def success_rate(self) -> float:
-        """Smoothed share of applications that helped: (helped + 1) / (applied + 2)."""
-        return (self.helped + 1) / (self.applied + 2)
-
 
 _STATUSES = ", ".join(f"'{s}'" for s in MEASURED_FIX_STATUSES)
 LESSONS_SQL = f"""
@@ -67,37 +44,3 @@ def compute_lessons(conn: duckdb.DuckDBPyConnection, limit_examples: int = 3) ->
     cursor = conn.execute(LESSONS_SQL, [max(0, limit_examples)])
     names = [d[0] for d in cursor.description]
     return [Lesson.model_validate(dict(zip(names, row))) for row in cursor.fetchall()]
-
-
-def _cell(value: str) -> str:
-    return " ".join(value.split()).replace("|", "\\|")
-
-
-def format_lessons_table(lessons: Sequence[Lesson]) -> str:
-    """A markdown table of the lessons, for LLM prompts and the report."""
-    if not lessons:
-        return "_No lessons yet: no applied fix has a measured effect._"
-    lines = [
-        "| fix type | failure category | applied | helped | hurt | mean Δ | recent examples |",
-        "|---|---|---:|---:|---:|---:|---|",
-    ]
-    for lesson in lessons:
-        examples = "; ".join(_cell(e) for e in lesson.examples) or "—"
-        lines.append(
-            f"| {_cell(lesson.fix_type)} | {_cell(lesson.category)} | {lesson.applied} | {lesson.helped} | "
-            f"{lesson.hurt} | {lesson.mean_delta:+.3f} | {examples} |"
-        )
-    return "\n".join(lines)
-
-
-def lesson_prior(lessons: Sequence[Lesson], fix_type: str, category: str | None = None) -> float:
-    """Smoothed success rate (helped + 1) / (applied + 2) of a fix type for a failure category.
-
-    Uses the exact (type, category) lesson when there is one, else the type's record over all categories, else
-    0.5 (no evidence). Proposers rank by it and can skip types far below 0.5 that keep hurting.
-    """
-    exact = [l for l in lessons if l.fix_type == fix_type and (category is None or l.category == category)]
-    chosen = exact or [l for l in lessons if l.fix_type == fix_type]
-    applied = sum(l.applied for l in chosen)
-    helped = sum(l.helped for l in chosen)
-    return (helped + 1) / (applied + 2)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,7 +27,7 @@ R = TypeVar("R", bound=BaseModel)
 
 
 def _aware_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def version_id_for(data: bytes) -> str:
@@ -37,7 +37,7 @@ def version_id_for(data: bytes) -> str:
 
 def new_campaign_id() -> str:
     """A sortable, unique campaign id such as `c20250101T120000-3fa2c1`."""
-    return f"c{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    return f"c{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 # ---------------------------------------------------------------------------------------------------- inputs
@@ -58,11 +58,8 @@ class CampaignSpec(BaseModel):
     started_at: datetime = Field(default_factory=_aware_now)
 
 
-class IterationSummary(BaseModel):
-    """The outcome of one complete iteration, written by `complete_iteration` in the same transaction that marks
-    it complete."""
-
-    model_config = ConfigDict(extra="forbid")
+class IterationOutcome(BaseModel):
+    """What one iteration measured, decided and cost: the fields the summary written and the record read share."""
 
     score_train: float | None = None
     score_holdout: float | None = None
@@ -80,6 +77,14 @@ class IterationSummary(BaseModel):
     cost_usd: float = 0.0
     wall_s: float = 0.0
     applied_version_id: str | None = None
+
+
+class IterationSummary(IterationOutcome):
+    """The outcome of one complete iteration, written by `complete_iteration` in the same transaction that marks
+    it complete."""
+
+    model_config = ConfigDict(extra="forbid")
+
     completed_at: datetime = Field(default_factory=_aware_now)
 
 
@@ -105,29 +110,17 @@ class CampaignRecord(_Record):
     best_version_id: str | None
 
 
-class IterationRecord(_Record):
+class IterationRecord(IterationOutcome):
+    """A row of `iterations`: the outcome (empty until complete) plus which iteration and config it scored."""
+
+    model_config = ConfigDict(frozen=True)
+
     campaign_id: str
     iteration: int
     partition_key: str | None
     config_version_id: str
     started_at: datetime
     completed_at: datetime | None
-    score_train: float | None
-    score_holdout: float | None
-    score_all: float | None
-    objective: float | None
-    counts: dict[str, int]
-    decision: Decision | None
-    decision_reason: str | None
-    stop_reason: str | None
-    fixes_proposed: int
-    fixes_applied: int
-    fixes_rejected: int
-    genie_calls: int
-    llm_calls: int
-    cost_usd: float
-    wall_s: float
-    applied_version_id: str | None
 
     @property
     def complete(self) -> bool:

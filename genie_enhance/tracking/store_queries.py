@@ -7,9 +7,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from genie_enhance.core.required import required
+from genie_enhance.proposers.lessons import Lesson
 from genie_enhance.tracking.database import Database, fetch_dicts
 from genie_enhance.tracking.errors import TrackingError
-from genie_enhance.tracking.lessons import Lesson, compute_lessons
+from genie_enhance.tracking.lessons import compute_lessons
 from genie_enhance.tracking.records import (
     CampaignRecord,
     CampaignSummary,
@@ -78,9 +80,9 @@ class StoreQueries:
         campaign = self.campaign(campaign_id)
         with self._db.transaction() as conn:
             totals = fetch_dicts(conn, _SUMMARY_SQL, [campaign_id])[0]
-            llm = conn.execute(
+            llm = required(conn.execute(
                 "SELECT count(*), COALESCE(sum(cost_usd), 0) FROM llm_calls WHERE campaign_id = ?", [campaign_id]
-            ).fetchone()
+            ).fetchone(), "an aggregate row")
             fix_counts = dict(conn.execute(
                 "SELECT status, count(*) FROM fixes WHERE campaign_id = ? GROUP BY status ORDER BY status",
                 [campaign_id],
@@ -126,10 +128,10 @@ class StoreQueries:
     def last_complete_iteration(self, campaign_id: str) -> int | None:
         """The highest completed iteration number, or None when none completed yet."""
         with self._db.transaction() as conn:
-            row = conn.execute(
+            row = required(conn.execute(
                 "SELECT max(iteration) FROM iterations WHERE campaign_id = ? AND completed_at IS NOT NULL",
                 [campaign_id],
-            ).fetchone()
+            ).fetchone(), "an aggregate row")
         return None if row[0] is None else int(row[0])
 
     def history(self, campaign_id: str) -> list[IterationRecord]:

@@ -13,10 +13,14 @@ from typing import Any
 
 import duckdb
 
+from genie_enhance.core.required import required
+from genie_enhance.diagnosis.model import Diagnosis
+from genie_enhance.llm.records import LLMCall
 from genie_enhance.redact import scrub, scrub_text
+from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.tracking.database import Database, upsert
 from genie_enhance.tracking.errors import TrackingError
-from genie_enhance.tracking.inputs import attr, fix_row, llm_call_row, result_row, text
+from genie_enhance.tracking.inputs import FixItem, fix_row, llm_call_row, result_row, text
 from genie_enhance.tracking.records import CampaignSpec, IterationSummary, version_id_for
 from genie_enhance.tracking.schema import FIX_STATUSES, MEASURED_FIX_STATUSES, VERSION_SOURCES
 from genie_enhance.tracking.timeutil import to_db, utc_now
@@ -207,24 +211,21 @@ class StoreWrites:
 
     # ------------------------------------------------------------------------------------------------ results
     def record_results(
-        self, campaign_id: str, iteration: int, results: Iterable[Any], diagnoses: Mapping[str, Any] | None = None
+        self, campaign_id: str, iteration: int, results: Iterable[QuestionResult],
+        diagnoses: Mapping[str, Diagnosis] | None = None,
     ) -> int:
-        """Upsert one row per QuestionResult-like object, with its Diagnosis-like object when `diagnoses` (keyed
-        by question id) has one. Returns the number of rows written."""
+        """Upsert one row per question result, with its diagnosis when `diagnoses` (keyed by question id) has one.
+        Returns the number of rows written."""
         diagnoses = diagnoses or {}
-        rows = [
-            self._clean(result_row(campaign_id, iteration, r, diagnoses.get(text(attr(r, "question_id", "id")) or "")))
-            for r in results
-        ]
+        rows = [self._clean(result_row(campaign_id, iteration, r, diagnoses.get(r.id))) for r in results]
         with self._db.transaction() as conn:
             upsert(conn, "question_results", rows, key=["campaign_id", "iteration", "question_id"])
         return len(rows)
 
     # ------------------------------------------------------------------------------------------------ fixes
-    def record_fixes(self, campaign_id: str, iteration: int, proposals_with_status: Iterable[Any]) -> list[str]:
+    def record_fixes(self, campaign_id: str, iteration: int, proposals_with_status: Iterable[FixItem]) -> list[str]:
         """Upsert proposals with their status: items are `(proposal, status)`, `(proposal, status, reason)` or a
-        bare proposal (`proposed`). A proposal is Proposal-like (`fix`, `proposer`, `rationale`, `question_ids`,
-        `category`) or a bare fix. Returns the fix ids in input order."""
+        bare proposal (`proposed`). Returns the fix ids in input order."""
         now = utc_now()
         rows = [self._clean(fix_row(campaign_id, iteration, item, now)) for item in proposals_with_status]
         if rows:
@@ -271,12 +272,12 @@ class StoreWrites:
             ).fetchall())
 
     # ------------------------------------------------------------------------------------------------ LLM, events
-    def record_llm_call(self, call: Any, campaign_id: str | None = None, iteration: int | None = None) -> str:
-        """Upsert one `LLMCall`-like object (or dict) by its id; returns the call id."""
+    def record_llm_call(self, call: LLMCall, campaign_id: str | None = None, iteration: int | None = None) -> str:
+        """Upsert one LLM call by its id; returns the call id."""
         return self.record_llm_calls([call], campaign_id, iteration)[0]
 
     def record_llm_calls(
-        self, calls: Iterable[Any], campaign_id: str | None = None, iteration: int | None = None
+        self, calls: Iterable[LLMCall], campaign_id: str | None = None, iteration: int | None = None
     ) -> list[str]:
         """Upsert several LLM calls in one transaction; returns their ids in input order."""
         rows = [self._clean(llm_call_row(call, campaign_id, iteration)) for call in calls]
@@ -299,9 +300,9 @@ class StoreWrites:
             "message": message, "data_json": dict(data or {}),
         })
         with self._db.transaction() as conn:
-            seq = conn.execute(
+            seq = required(conn.execute(
                 "SELECT COALESCE(max(seq), 0) + 1 FROM events WHERE campaign_id = ?", [campaign_id]
-            ).fetchone()[0]
+            ).fetchone(), "an aggregate row")[0]
             upsert(conn, "events", [{**row, "seq": seq}], key=["campaign_id", "seq"], update=())
         return int(seq)
 

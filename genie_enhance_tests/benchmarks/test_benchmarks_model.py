@@ -22,7 +22,7 @@ def make(**fields: object) -> Benchmark:
 def test_id_is_a_hash_of_the_normalized_question() -> None:
     text = "  How many   ORDERS\twere placed?\n"
     assert normalize_question(text) == "how many orders were placed?"
-    expected = hashlib.sha256("benchmark\x1fhow many orders were placed?".encode()).hexdigest()[:32]
+    expected = hashlib.sha256(b"benchmark\x1fhow many orders were placed?").hexdigest()[:32]
     assert question_id(text) == expected
     assert is_valid_id(question_id(text))
 

@@ -20,8 +20,8 @@ import genie_enhance.cli  # noqa: F401  (registers every command on the app)
 from genie_enhance.backends.local import space_store
 from genie_enhance.benchmarks import load_benchmarks
 from genie_enhance.cli.app import app
+from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
-from genie_enhance_tests.support.paths import REPO
 
 
 def can_mount() -> bool:
@@ -49,7 +49,7 @@ def make_read_only(path: Path) -> None:
 @pytest.fixture()
 def world(demo_db: Path, tmp_path: Path) -> dict:
     items = [{"id": b.id, "question": b.question, "expected_sql": b.expected_sql}
-             for b in load_benchmarks(REPO / "benchmarks" / "commerce.md")[:4]]
+             for b in load_benchmarks(DEMO_BENCHMARKS / "commerce.md")[:4]]
     benchmarks = tmp_path / "four.json"
     benchmarks.write_text(json.dumps({"benchmarks": items}), encoding="utf-8")
     space = tmp_path / "space.json"

@@ -55,10 +55,29 @@ def test_entry_point_module_loads(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(ENV_CONFIG, raising=False)
     module = importlib.reload(importlib.import_module("genie_enhance.definitions"))
-    dg.Definitions.validate_loadable(module.defs)
-    genie = module.defs.resources["genie"]
+    defs = module.defs()
+    dg.Definitions.validate_loadable(defs)
+    genie = defs.resources["genie"]
     assert genie.space_keys() == ["demo"]
     assert genie.tracking_db.database == str(tmp_path / "out" / "demo" / "tracking.duckdb")
+
+
+def test_importing_the_entry_point_reads_no_config(monkeypatch, tmp_path):
+    """The definitions are built when Dagster asks for them, not at import: a broken config fails the load, never
+    the import, and importing builds nothing."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(ENV_CONFIG, str(tmp_path / "missing.yaml"))
+    built: list[str] = []
+    monkeypatch.setattr("genie_enhance.defs.project.build_definitions", lambda: built.append("built"))
+    module = importlib.reload(importlib.import_module("genie_enhance.definitions"))
+    assert built == [] and list(tmp_path.iterdir()) == []
+    monkeypatch.undo()  # the real builder again, still with the missing config
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(ENV_CONFIG, str(tmp_path / "missing.yaml"))
+    module = importlib.reload(module)
+    with pytest.raises(ConfigError, match="missing.yaml: no such file"):
+        module.defs()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_dagster_cli_validates_the_workspace(tmp_path):

@@ -136,7 +136,7 @@ def test_rematerializing_a_completed_iteration_rescores_its_version_and_writes_n
 
 
 def test_the_read_only_path_refuses_writes_in_code(campaign: Campaign):
-    world, store = campaign.world, campaign.store
+    world = campaign.world
     genie = world.defs.resources["genie"]
     rt = genie.campaign_runtime(campaign.campaign_id)
     try:

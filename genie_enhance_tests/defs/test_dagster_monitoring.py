@@ -3,7 +3,7 @@ the launchpad's start path), and the daily history asset backfilled for past day
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import pytest
@@ -15,10 +15,16 @@ from genie_enhance.defs.schedules import HEALTH_SCHEDULE, HISTORY_SCHEDULE
 from genie_enhance.engine.partition_keys import partition_key
 from genie_enhance.tracking import CampaignSpec, HealthCheck, IterationSummary, TrackingStore
 from genie_enhance_tests.support.dagster_world import (
-    BENCHMARKS, TUNED_SPACE, World, demo_dir, make_world, metadata, tick,
+    BENCHMARKS,
+    TUNED_SPACE,
+    World,
+    demo_dir,
+    make_world,
+    metadata,
+    tick,
 )
 
-NIGHT = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
+NIGHT = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +54,7 @@ def test_history_schedule_rolls_up_the_previous_day_for_every_space(world: World
     requests = schedule(context)
     assert sorted(str(r.partition_key) for r in requests) == ["2026-11-29|shop", "2026-11-29|tuned"]
     early = schedule(dg.build_schedule_context(instance=world.instance,
-                                               scheduled_execution_time=datetime(2026, 11, 1, 3, tzinfo=timezone.utc)))
+                                               scheduled_execution_time=datetime(2026, 11, 1, 3, tzinfo=UTC)))
     assert isinstance(early, dg.SkipReason) and "before history_start" in early.skip_message
 
 
@@ -77,7 +83,7 @@ def test_health_check_below_target_starts_a_campaign_through_the_start_path(worl
 
 
 def _seed_past_days(tracking: TrackingStore) -> None:
-    day = lambda d, h=12: datetime(2026, 11, d, h, 0, tzinfo=timezone.utc)  # noqa: E731
+    day = lambda d, h=12: datetime(2026, 11, d, h, 0, tzinfo=UTC)  # noqa: E731
     tracking.start_campaign(CampaignSpec(campaign_id="past-1", space_key="shop", backend="local", started_at=day(10)))
     for n, (objective, when) in enumerate([(0.4, day(10, 13)), (0.7, day(10, 14)), (0.8, day(11, 9))], start=1):
         version = tracking.record_version(f"v{n}".encode(), source="snapshot", campaign_id="past-1", iteration=n)

@@ -9,7 +9,14 @@ from genie_enhance.scoring.categories import FailureCategory as C
 from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.scoring.verdicts import Reason, Verdict
 from genie_enhance_tests.diagnosis.diagnosis_helpers import (
-    CUSTOMERS, ITEMS, ORDERS, RETURNS, failed, service_failure, shop_catalog, shop_space,
+    CUSTOMERS,
+    ITEMS,
+    ORDERS,
+    RETURNS,
+    failed,
+    service_failure,
+    shop_catalog,
+    shop_space,
 )
 
 CAT = shop_catalog()
@@ -226,7 +233,7 @@ def test_semantic_difference_with_no_visible_difference_reports_the_result_detai
 # ---------------------------------------------------------------------------------------------- precedence
 def test_cte_and_alias_differences_do_not_hide_the_real_cause():
     expected = f"SELECT SUM(net_amt) FROM {ORDERS} WHERE region = 'EMEA' AND status = 'PAID'"
-    generated = (f"WITH emea AS (SELECT * FROM orders WHERE region = 'EMEA') "
+    generated = ("WITH emea AS (SELECT * FROM orders WHERE region = 'EMEA') "
                  "SELECT SUM(e.net_amt) FROM emea e WHERE e.status = 'OPEN'")
     d = run(expected, generated)
     assert d.category is C.WRONG_FILTER

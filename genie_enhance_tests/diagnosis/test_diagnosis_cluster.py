@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from genie_enhance.backends.local.factory import open_local_backend
 from genie_enhance.benchmarks import load_benchmarks
+from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.diagnosis import Diagnosis, cluster_failures, diagnose, diagnose_all
 from genie_enhance.scoring.categories import FailureCategory as C
 from genie_enhance.scoring.runner import score_benchmarks
 from genie_enhance.scoring.verdicts import Reason, Verdict
 from genie_enhance_tests.diagnosis.diagnosis_helpers import (
-    CUSTOMERS, ORDERS, RETURNS, failed, service_failure, shop_catalog, shop_space,
+    CUSTOMERS,
+    ORDERS,
+    RETURNS,
+    failed,
+    service_failure,
+    shop_catalog,
+    shop_space,
 )
 from genie_enhance_tests.support.paths import REPO
 
@@ -87,7 +93,7 @@ def test_odd_sql_on_either_side_is_diagnosed_without_error(sql):
 def test_every_failure_of_an_offline_scoring_run_gets_a_fine_category(demo_db, tmp_path):
     space_path = REPO / "genie_enhance" / "demo" / "spaces" / "space_bare.json"
     with open_local_backend(demo_db, space_path) as backend:
-        report = score_benchmarks(load_benchmarks(REPO / "benchmarks"), backend.genie, backend.warehouse, concurrency=2)
+        report = score_benchmarks(load_benchmarks(DEMO_BENCHMARKS), backend.genie, backend.warehouse, concurrency=2)
         space, _ = backend.store.export()
         catalog = backend.warehouse.catalog()
     failures = [q for q in report.questions if q.verdict is Verdict.FAIL]

@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from genie_enhance.benchmarks import load_benchmarks
+from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.engine.lease import DriverLease, LeaseHeldError
 from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.support.paths import REPO
 
 CLI = [str(Path(sys.executable).parent / "genie-enhance")]  # the installed entry point
 
@@ -96,7 +96,7 @@ def world(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     bare = root / "space_bare.json"
     bare.write_text(demo_space_text(BARE_SPACE), encoding="utf-8")
     items = [{"id": b.id, "question": b.question, "expected_sql": b.expected_sql}
-             for b in load_benchmarks(REPO / "benchmarks" / "commerce.md")[:8]]
+             for b in load_benchmarks(DEMO_BENCHMARKS / "commerce.md")[:8]]
     benchmarks = root / "first_8.json"
     benchmarks.write_text(json.dumps({"benchmarks": items}), encoding="utf-8")
     return {"root": root, "warehouse": warehouse, "bare": bare, "benchmarks": benchmarks}

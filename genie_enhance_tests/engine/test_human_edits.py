@@ -21,12 +21,12 @@ from typer.testing import CliRunner
 import genie_enhance.cli  # noqa: F401  (registers every command on the app)
 from genie_enhance.benchmarks import load_benchmarks
 from genie_enhance.cli.app import app
+from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.emulator import Emulator
 from genie_enhance.emulator.spaces import concurrent_edit
 from genie_enhance.space.io import canonical_bytes, load_space, parse_space, space_to_json
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.support.paths import REPO
 
 TOKEN = "dapi-human-edit-test-0000"
 SPACE_ID = "01f0bb22cc33dd44ee55ff6677889900"
@@ -43,7 +43,7 @@ def world(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     bare = root / "space_bare.json"
     bare.write_text(demo_space_text(BARE_SPACE), encoding="utf-8")
     items = [{"id": b.id, "question": b.question, "expected_sql": b.expected_sql}
-             for b in load_benchmarks(REPO / "benchmarks" / "commerce.md")[:6]]
+             for b in load_benchmarks(DEMO_BENCHMARKS / "commerce.md")[:6]]
     benchmarks = root / "first_6.json"
     benchmarks.write_text(json.dumps({"benchmarks": items}), encoding="utf-8")
     return {"root": root, "warehouse": warehouse, "bare": bare, "benchmarks": benchmarks}

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from genie_enhance.backends.local.space_store import FileSpaceStore
+from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
+from genie_enhance.emulator.spaces import concurrent_edit
 from genie_enhance.engine.build import build_runtime, local_backend
 from genie_enhance.engine.campaign import run_campaign
 from genie_enhance.engine.runtime import CampaignSettings
-from genie_enhance.emulator.spaces import concurrent_edit
-from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.space.io import canonical_bytes, load_space, parse_space
 from genie_enhance.tracking import TrackingStore
 from genie_enhance_tests.support.loop_world import World, make_world

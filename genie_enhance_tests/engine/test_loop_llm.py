@@ -20,11 +20,11 @@ import pytest
 
 from genie_enhance.engine.build import build_runtime, local_backend
 from genie_enhance.engine.campaign import start_or_resume
-from genie_enhance.engine.proposing import propose
-from genie_enhance.engine.runtime import CampaignSettings
 from genie_enhance.engine.iteration.plan import train_failures
 from genie_enhance.engine.iteration.score import score
 from genie_enhance.engine.iteration.snapshot import snapshot
+from genie_enhance.engine.proposing import propose
+from genie_enhance.engine.runtime import CampaignSettings
 from genie_enhance.llm import LLMSettings, failure_analysis_messages
 from genie_enhance.proposers.llm_proposer import LLMProposer
 from genie_enhance.proposers.llm_reply import ItemMeta

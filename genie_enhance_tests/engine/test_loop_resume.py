@@ -26,7 +26,15 @@ import pytest
 from genie_enhance.space.io import canonical_bytes, load_space
 from genie_enhance.tracking import TrackingStore, version_id_for
 from genie_enhance_tests.support.loop_world import (
-    RUN_FLAGS, CliCampaign, SpaceWriteLock, TrackingPeek, World, cli_command, cli_env, make_world, run_cli,
+    RUN_FLAGS,
+    CliCampaign,
+    SpaceWriteLock,
+    TrackingPeek,
+    World,
+    cli_command,
+    cli_env,
+    make_world,
+    run_cli,
 )
 
 SLOW = ("--genie-latency-ms", "100", "--concurrency", "1")  # about one second of scoring per iteration

@@ -14,7 +14,7 @@ import json
 import pytest
 from pydantic import BaseModel
 
-from genie_enhance.llm import LLMClient, LLMSettings, ModelSpec
+from genie_enhance.llm import LLMSettings, ModelSpec
 from genie_enhance.llm.replies import LIMIT_PREFIX, ReplyLimits, over_limits, parse_reply
 from genie_enhance_tests.support.scripted_openai import ScriptedOpenAI, status, text
 

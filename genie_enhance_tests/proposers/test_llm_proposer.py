@@ -14,6 +14,7 @@ from genie_enhance.benchmarks.model import Benchmark
 from genie_enhance.diagnosis import diagnose
 from genie_enhance.llm import LLMSettings, ModelSpec
 from genie_enhance.proposers.base import Proposer, ProposerContext
+from genie_enhance.proposers.lessons import Lesson
 from genie_enhance.proposers.llm_proposer import LLMProposer
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.judge_review import review_needs_review
@@ -23,7 +24,6 @@ from genie_enhance.space.fixes import AddSqlSnippet, AddSynonym, apply_fixes, pa
 from genie_enhance.space.ids import stable_id
 from genie_enhance.space.io import parse_space
 from genie_enhance.space.validation import validate_space
-from genie_enhance.tracking.lessons import Lesson
 from genie_enhance_tests.support.fixes_helpers import CUSTOMERS, ORDERS, small_space_dict
 from genie_enhance_tests.support.scripted_openai import ScriptedOpenAI, delay, status, text
 

@@ -9,7 +9,7 @@ config and the campaign stops at `max_iterations` with iteration 2's config as t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from genie_enhance.diagnosis import Diagnosis
@@ -85,14 +85,14 @@ def _proposal(fix, category: Cat, questions: list[str], proposer: str = "heurist
 def _llm_call(iteration: int, n: int, **kwargs) -> LLMCall:
     values = dict(purpose="propose_fixes", model="gpt-4o-mini", prompt_hash=f"h{iteration}{n}", input_tokens=1800,
                   output_tokens=420, cost_usd=0.00052, latency_s=2.4, outcome="ok",
-                  started_at=datetime(2025, 3, 1, 12, iteration, n, tzinfo=timezone.utc))
+                  started_at=datetime(2025, 3, 1, 12, iteration, n, tzinfo=UTC))
     return LLMCall(**{**values, **kwargs})
 
 
 def build_campaign(tmp_path: Path, campaign_id: str = "c20250301T120000-abc123") -> Campaign:
     """Write the three-iteration campaign described in the module docstring into `<tmp_path>/tracking.duckdb`."""
     store = TrackingStore(tmp_path / "tracking.duckdb", secrets=[SECRET])
-    started = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+    started = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
     store.start_campaign(CampaignSpec(
         campaign_id=campaign_id, space_key=str(DEMO_SPACE.name), backend="local", target=0.9, max_iterations=3,
         holdout_fraction=0.3, seed=7, holdout_ids=["q5", "q6"], started_at=started,

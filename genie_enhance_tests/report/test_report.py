@@ -13,9 +13,16 @@ import pytest
 
 from genie_enhance.report.data import build_report_data
 from genie_enhance.report.render import fmt_pct, render_html, render_report
+from genie_enhance.scoring.runner import QuestionResult
+from genie_enhance.scoring.verdicts import Verdict
 from genie_enhance.tracking import IterationSummary, TrackingError, TrackingStore
 from genie_enhance_tests.report.report_helpers import (
-    EVIL_QUESTION, FAILING, QUESTIONS, SCORES, SECRET, build_campaign,
+    EVIL_QUESTION,
+    FAILING,
+    QUESTIONS,
+    SCORES,
+    SECRET,
+    build_campaign,
 )
 from genie_enhance_tests.tracking.tracking_helpers import run_iteration, spec
 
@@ -73,6 +80,11 @@ class _TreeBuilder(HTMLParser):
 
     def handle_data(self, data):
         self.stack[-1].children.append(data)
+
+
+def answered(qid: str, question: str, verdict: str, label: str | None = None) -> QuestionResult:
+    return QuestionResult(id=qid, question=question, role="train", label=label, expected_sql="SELECT 1",
+                          verdict=Verdict(verdict))
 
 
 def parse_html(text: str) -> Node:
@@ -319,7 +331,7 @@ def test_long_question_ids_are_shortened_with_the_full_id_in_the_title(tmp_path)
     long_id = "2bbea70898417ffb15f6a832b37ab94c"
     version = store.record_version(b"{}", source="snapshot", campaign_id="ids", iteration=1)
     store.begin_iteration("ids", 1, "1", version)
-    store.record_results("ids", 1, [{"id": long_id, "question": "How many?", "verdict": "pass", "role": "train"}])
+    store.record_results("ids", 1, [answered(long_id, "How many?", "pass")])
     store.complete_iteration("ids", 1, IterationSummary(score_train=1.0, objective=1.0))
     dom = parse_html(render_html(build_report_data(store, "ids")))
     code = dom.by_id("question-grid").find_all("code")[0]
@@ -332,8 +344,8 @@ def test_labels_are_shown_next_to_the_question_in_the_grid_tooltip_and_panel(tmp
     version = store.record_version(b"{}", source="snapshot", campaign_id="labels", iteration=1)
     store.begin_iteration("labels", 1, "1", version)
     store.record_results("labels", 1, [
-        {"id": "a" * 32, "label": "kpi_001", "question": "총매출은?", "verdict": "fail", "role": "train"},
-        {"id": "b" * 32, "question": "No label?", "verdict": "pass", "role": "train"},
+        answered("a" * 32, "총매출은?", "fail", label="kpi_001"),
+        answered("b" * 32, "No label?", "pass"),
     ])
     store.complete_iteration("labels", 1, IterationSummary(score_train=0.5, objective=0.5))
     data = build_report_data(store, "labels")

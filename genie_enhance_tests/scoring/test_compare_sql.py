@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import pytest
@@ -11,7 +11,14 @@ import pytest
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.core.protocols import ResultSet
 from genie_enhance.scoring import (
-    CompareOptions, Comparison, Reason, Verdict, compare_actual, compare_sql, expected_cache_key, run_expected,
+    CompareOptions,
+    Comparison,
+    Reason,
+    Verdict,
+    compare_actual,
+    compare_sql,
+    expected_cache_key,
+    run_expected,
 )
 from genie_enhance_tests.support.shops import TYPED_ORDER_ROWS, build_typed_orders_shop
 

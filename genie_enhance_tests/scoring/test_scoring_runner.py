@@ -111,7 +111,7 @@ def test_verdicts_categories_and_scores(scoring_shop, capsys) -> None:
     assert broken.attempts == 0  # a broken benchmark is not worth a Genie call
 
     assert report.counts == {"pass": 2, "fail": 2, "error": 1, "needs_review": 0, "api_errors": 0, "total": 5}
-    assert report.score == {"train": 0.5, "holdout": None, "all": 0.5}  # the error is not in the denominator
+    assert report.score.model_dump() == {"train": 0.5, "holdout": None, "all": 0.5}  # the error is not in the denominator
     assert report.genie_calls == 4
     assert all(q.role == "train" for q in report.questions)
     data = json.loads(json.dumps(report.to_dict()))
@@ -132,13 +132,13 @@ def test_holdout_scores_are_reported_separately(scoring_shop) -> None:
         assert [q.id for q in mine] == [b.id for b in getattr(split, role)]
         passed = sum(q.verdict is Verdict.PASS for q in mine)
         scored = sum(q.verdict in (Verdict.PASS, Verdict.FAIL) for q in mine)
-        assert report.score[role] == (passed / scored if scored else None)
+        assert getattr(report.score, role) == (passed / scored if scored else None)
 
     # a split whose holdout holds only the broken benchmark has no holdout score at all
     only_broken = BenchmarkSplit(train=MIXED[:4], holdout=MIXED[4:], seed=0, fraction=0.2)
     report = score_benchmarks(MIXED, scoring_shop.genie, scoring_shop.warehouse, split=only_broken)
-    assert report.score["holdout"] is None
-    assert report.score["train"] == report.score["all"] == 0.5
+    assert report.score.holdout is None
+    assert report.score.train == report.score.all == 0.5
 
 
 def test_expected_sql_runs_once_per_config_version_under_concurrency(scoring_shop) -> None:
@@ -219,7 +219,7 @@ def test_service_failures_after_retries_are_counted_apart(scoring_shop) -> None:
     refusing = OfflineGenie(scoring_shop.store.export()[0], scoring_shop.warehouse, max_per_minute=0)  # refuses every question
     report = score_benchmarks(MIXED[:3], refusing, scoring_shop.warehouse, retries=2, backoff_s=0.01)
     assert report.counts == {"pass": 0, "fail": 0, "error": 0, "needs_review": 0, "api_errors": 3, "total": 3}
-    assert report.score == {"train": None, "holdout": None, "all": None}
+    assert report.score.model_dump() == {"train": None, "holdout": None, "all": None}
     assert report.genie_calls == 9  # first try + 2 retries each
     for q in report.questions:
         assert (q.verdict, q.category) == (Verdict.ERROR, FailureCategory.API_ERROR)

@@ -51,9 +51,9 @@ def test_warehouse_failing_on_the_generated_sql_is_an_api_error_not_a_wrong_answ
     assert [(q.verdict, q.category) for q in report.questions] == [("error", FailureCategory.API_ERROR)] * 2
     assert all("failed to run the generated SQL" in q.details and "HTTP_500" in q.details for q in report.questions)
     assert report.counts == {"pass": 0, "fail": 0, "error": 0, "needs_review": 0, "api_errors": 2, "total": 2}
-    assert report.score["all"] is None  # nothing scorable: not 0 %
+    assert report.score.all is None  # nothing scorable: not 0 %
     healthy = score(emulator, cache)  # the same answers, the warehouse back: they pass
-    assert healthy.counts["pass"] == 2 and healthy.score["all"] == 1.0
+    assert healthy.counts["pass"] == 2 and healthy.score.all == 1.0
 
 
 def test_warehouse_failing_on_the_expected_sql_is_an_api_error_and_not_cached(emulator: Emulator) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+
 from genie_enhance_tests.support.paths import REPO
 
 PERF = REPO / "perf" / "scoring_throughput.py"

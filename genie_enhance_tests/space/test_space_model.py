@@ -194,7 +194,7 @@ def _shuffled(space: SerializedSpace) -> SerializedSpace:
     """Every collection reversed, and every other item's id removed."""
     data = copy.deepcopy(space.to_dict())
     for d in _walk_dicts(data):
-        for key, value in d.items():
+        for value in d.values():
             if isinstance(value, list) and value and isinstance(value[0], dict):
                 value.reverse()
                 for i, item in enumerate(value):

@@ -17,11 +17,10 @@ import yaml
 from genie_enhance.defs.jobs import ITERATION_JOB, START_JOB
 from genie_enhance.defs.project import build_definitions
 from genie_enhance.defs.sensors import campaign_sensor
-from genie_enhance.demo.build import build_demo
+from genie_enhance.demo.build import DEMO_BENCHMARKS, build_demo
 from genie_enhance.demo.space_configs import BARE_SPACE, TUNED_SPACE
-from genie_enhance_tests.support.paths import REPO
 
-BENCHMARKS = REPO / "benchmarks"
+BENCHMARKS = DEMO_BENCHMARKS
 
 
 def write_config(root: Path, demo_dir: Path, spaces: dict[str, dict[str, Any]], **top: Any) -> Path:

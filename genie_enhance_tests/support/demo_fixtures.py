@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
+from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.warehouse import build_demo_warehouse
-from genie_enhance_tests.support.paths import REPO
 
-BENCHMARK_FILES = [REPO / "benchmarks" / "commerce.md", REPO / "benchmarks" / "community.md"]
+BENCHMARK_FILES = [DEMO_BENCHMARKS / "commerce.md", DEMO_BENCHMARKS / "community.md"]
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,7 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
-    then: "Reply | None" = None
+    then: Reply | None = None
 
 
 def text(
@@ -95,7 +95,7 @@ class ScriptedOpenAI:
         )
 
     # -------------------------------------------------------------------------------------- lifecycle
-    def start(self) -> "ScriptedOpenAI":
+    def start(self) -> ScriptedOpenAI:
         self._thread.start()
         return self
 
@@ -104,7 +104,7 @@ class ScriptedOpenAI:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "ScriptedOpenAI":
+    def __enter__(self) -> ScriptedOpenAI:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -124,7 +124,7 @@ class ScriptedOpenAI:
     def base_url(self) -> str:
         return f"{self.host}/v1"
 
-    def push(self, *replies: Reply) -> "ScriptedOpenAI":
+    def push(self, *replies: Reply) -> ScriptedOpenAI:
         for reply in replies:
             self._replies.put(reply)
         return self

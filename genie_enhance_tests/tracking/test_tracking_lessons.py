@@ -7,7 +7,12 @@ import pytest
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.tracking import Lesson, format_lessons_table, lesson_prior
 from genie_enhance_tests.tracking.tracking_helpers import (
-    example_fix, proposal, spec, store_at, synonym, table_description,
+    example_fix,
+    proposal,
+    spec,
+    store_at,
+    synonym,
+    table_description,
 )
 
 WRONG_COLUMN, WRONG_AGG = FailureCategory.WRONG_COLUMN, FailureCategory.WRONG_AGGREGATION

@@ -6,6 +6,7 @@ import duckdb
 from pydantic import SecretStr
 
 from genie_enhance.llm.config import LLMSettings, spec_for
+from genie_enhance.llm.records import LLMCall
 from genie_enhance.redact import REDACTED, is_secret_key, scrub, scrub_text
 from genie_enhance_tests.tracking.tracking_helpers import proposal, spec, store_at, synonym
 
@@ -67,8 +68,8 @@ def test_no_secret_reaches_the_store_file(tmp_path):
     }))
     store.record_event("camp-1", "error", f"call failed with key {API_KEY}", data={"password": "pw-1234567",
                                                                                   "header": f"Bearer {PAT}"})
-    store.record_llm_call({"id": "c1", "purpose": "p", "model": "m", "error": f"401 for token {extra_secret}"},
-                          "camp-1", 0)
+    store.record_llm_call(LLMCall(id="c1", purpose="p", model="m", prompt_hash="ph", outcome="http_error",
+                                  error=f"401 for token {extra_secret}"), "camp-1", 0)
     store.record_fixes("camp-1", 0, [(proposal(synonym("sales"), rationale=f"seen {API_KEY}"), "rejected",
                                       f"leaked {PAT}")])
 

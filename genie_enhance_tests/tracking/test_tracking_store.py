@@ -7,13 +7,13 @@ import hashlib
 import duckdb
 import pytest
 
+from genie_enhance.diagnosis import Diagnosis
 from genie_enhance.llm.records import LLMCall
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.verdicts import Verdict
 from genie_enhance.tracking import IterationSummary, TrackingError, TrackingStore, version_id_for
 from genie_enhance.tracking.schema import SCHEMA_VERSION
 from genie_enhance_tests.tracking.tracking_helpers import (
-    Diagnosis,
     example_fix,
     proposal,
     result,
@@ -138,8 +138,6 @@ def test_results_upsert_is_idempotent_and_keeps_diagnoses(tmp_path):
     store.record_results("camp-1", 0, [result("q1", Verdict.FAIL, sql="SELECT 2")])
     changed = store.results("camp-1", 0)[0]
     assert (changed.verdict, changed.generated_sql) == ("fail", "SELECT 2")
-    with pytest.raises(TrackingError, match="role must be one of"):
-        store.record_results("camp-1", 0, [{"id": "q3", "role": "test", "verdict": "pass"}])
 
 
 def test_fixes_upsert_status_and_batch_effect(tmp_path):
@@ -222,7 +220,8 @@ def test_discard_incomplete_removes_only_incomplete_rows(tmp_path):
     store.record_results("camp-1", 2, [result("q5")])  # a row of an iteration that was never begun
     store.record_event("camp-1", "start", "campaign started")
     store.record_event("camp-1", "score", "scored", iteration=1)
-    store.record_llm_call({"id": "call-1", "purpose": "propose", "model": "m", "cost_usd": 0.01}, "camp-1", 1)
+    store.record_llm_call(LLMCall(id="call-1", purpose="propose", model="m", prompt_hash="ph", cost_usd=0.01,
+                                  outcome="ok"), "camp-1", 1)
     store.write_pending_apply("camp-1", 1, "base", "cand")
 
     assert store.discard_incomplete("camp-1") == [1, 2]
@@ -270,8 +269,8 @@ def test_llm_calls_and_events(tmp_path):
     store.start_campaign(spec())
     call = LLMCall(purpose="propose", model="gpt-4o-mini", prompt_hash="ph", input_tokens=120, output_tokens=30,
                    cost_usd=0.002, latency_s=1.5, outcome="ok")
-    failed = {"id": "c2", "purpose": "judge", "model": "m", "outcome": "http_error", "error": "HTTP 500",
-              "started_at": "2025-01-01T00:00:00+00:00"}
+    failed = LLMCall(id="c2", purpose="judge", model="m", prompt_hash="ph2", outcome="http_error", error="HTTP 500",
+                     started_at="2025-01-01T00:00:00+00:00")
     assert store.record_llm_call(call, "camp-1", 1) == call.id
     store.record_llm_calls([call, failed], "camp-1", 1)
     calls = store.llm_calls("camp-1")

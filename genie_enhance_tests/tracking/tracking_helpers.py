@@ -1,41 +1,18 @@
-"""Builders for the tracking tests: real QuestionResults, fixes and LLM calls, plus Proposal/Diagnosis stand-ins
-with the fields the loop contracts give them (their packages are written in parallel)."""
+"""Builders for the tracking tests: real QuestionResults, proposals, diagnoses, fixes and LLM calls."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from genie_enhance.proposers.base import Proposal
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.scoring.verdicts import Reason, Verdict
-from genie_enhance.space.fixes import AddSynonym, AddExampleSql, FixBase, SetTableDescription
+from genie_enhance.space.fixes import AddExampleSql, AddSynonym, FixBase, SetTableDescription
 from genie_enhance.tracking import CampaignSpec, IterationSummary, TrackingStore
 
 ORDERS = "demo.commerce.orders"
-
-
-class Proposal(BaseModel):
-    """The contract's Proposal shape."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    fix: FixBase
-    proposer: str = "heuristic"
-    rationale: str = ""
-    question_ids: list[str] = Field(default_factory=list)
-    category: FailureCategory
-    expected_effect: str = ""
-
-
-class Diagnosis(BaseModel):
-    """The contract's Diagnosis shape."""
-
-    question_id: str
-    category: FailureCategory
-    evidence: dict[str, Any] = Field(default_factory=dict)
-    summary: str = ""
 
 
 def store_at(tmp_path: Path, **kwargs: Any) -> TrackingStore:
@@ -64,7 +41,7 @@ def synonym(word: str, column: str = "amount") -> AddSynonym:
 
 
 def proposal(fix: FixBase, category: FailureCategory = FailureCategory.WRONG_COLUMN, **kwargs: Any) -> Proposal:
-    values = {"rationale": f"because {fix.describe()}", "question_ids": ["q1"], **kwargs}
+    values = {"proposer": "heuristic", "rationale": f"because {fix.describe()}", "question_ids": ["q1"], **kwargs}
     return Proposal(fix=fix, category=category, **values)
 
 

@@ -46,7 +46,7 @@ class DatabricksBackend:
         if session is not None:
             session.close()
 
-    def __enter__(self) -> "DatabricksBackend":
+    def __enter__(self) -> DatabricksBackend:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

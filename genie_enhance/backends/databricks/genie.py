@@ -19,10 +19,16 @@ Questions pass a per-workspace token bucket (default 5 per minute) before every 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import DatabricksError
-from databricks.sdk.service.dashboards import GenieMessage, MessageErrorType, MessageStatus
+from databricks.sdk.service.dashboards import (
+    GenieMessage,
+    GenieStartConversationResponse,
+    MessageErrorType,
+    MessageStatus,
+)
 
 from genie_enhance.backends.databricks.client import workspace_host
 from genie_enhance.backends.databricks.errors import classify, describe
@@ -89,13 +95,16 @@ class DatabricksGenie:
             answer = self._ask(question, started, meta)
         except SDK_ERRORS as exc:
             error_type, retryable = classify(exc)
-            answer = GenieAnswer(question, status=AnswerStatus.FAILED, error=describe(exc), error_type=error_type, retryable=retryable)
+            answer = GenieAnswer(question, status=AnswerStatus.FAILED, error=describe(exc), error_type=error_type,
+                                 retryable=retryable)
         answer.meta = {**meta, **answer.meta}
         answer.latency_s = time.monotonic() - started
         return answer
 
     def _ask(self, question: str, started: float, meta: dict) -> GenieAnswer:
-        started_conversation = self.w.genie.start_conversation(space_id=self.space_id, content=question).response
+        # the SDK's `Wait.response` is untyped; the start call answers with the conversation and its first message
+        started_conversation: GenieStartConversationResponse = self.w.genie.start_conversation(
+            space_id=self.space_id, content=question).response
         meta.update(conversation_id=started_conversation.conversation_id, message_id=started_conversation.message_id)
         message = started_conversation.message
         deadline = started + self.per_question_timeout_s
@@ -120,7 +129,8 @@ class DatabricksGenie:
 
 def _query_and_text(message: GenieMessage) -> tuple[str | None, str | None, dict]:
     """The generated SQL (first query attachment), the answer text, and attachment ids."""
-    sql, texts, meta = None, [], {}
+    sql, texts = None, []
+    meta: dict[str, Any] = {}
     for attachment in message.attachments or []:
         query = attachment.query
         if query is not None and query.query and sql is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TypeVar
 
 from databricks.sdk import WorkspaceClient
@@ -137,7 +138,7 @@ def native_verdict(details: GenieEvalResultDetails, status: EvaluationStatusType
     )
     if details.assessment is None and status in FAILED:
         return NativeVerdict(**base, verdict=Verdict.ERROR, category=F.API_ERROR)
-    verdict = ASSESSMENTS.get(details.assessment, Verdict.NEEDS_REVIEW)
+    verdict = ASSESSMENTS.get(details.assessment, Verdict.NEEDS_REVIEW) if details.assessment else Verdict.NEEDS_REVIEW
     if verdict is Verdict.PASS:
         return NativeVerdict(**base, verdict=verdict, reason=Reason.MATCH)
     reason = next((REASONS[r] for r in REASONS if r in reasons), None)
@@ -189,19 +190,19 @@ class NativeEvaluator:
             time.sleep(min(interval, remaining))
             interval = min(interval * 1.5, self.max_poll_interval_s)
             run = self._call(f"poll evaluation run {run.eval_run_id}",
-                             lambda: self.w.genie.genie_get_eval_run(self.space_id, run.eval_run_id))
+                             partial(self.w.genie.genie_get_eval_run, self.space_id, run.eval_run_id))
         return run
 
     def _results(self, eval_run_id: str) -> list[NativeVerdict]:
         verdicts, token, genie = [], None, self.w.genie
         while True:
             page = self._call(f"list results of evaluation run {eval_run_id}",
-                              lambda: genie.genie_list_eval_results(self.space_id, eval_run_id, page_size=PAGE_SIZE,
-                                                                    page_token=token))
+                              partial(genie.genie_list_eval_results, self.space_id, eval_run_id, page_size=PAGE_SIZE,
+                                      page_token=token))
             for result in page.eval_results or []:
                 rid = result.result_id
                 details = self._call(f"read evaluation result {rid}",
-                                     lambda: genie.genie_get_eval_result_details(self.space_id, eval_run_id, rid))
+                                     partial(genie.genie_get_eval_result_details, self.space_id, eval_run_id, rid))
                 verdicts.append(native_verdict(details, result.status, result.question))
             token = page.next_page_token
             if not token:

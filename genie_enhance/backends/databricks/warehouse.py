@@ -32,6 +32,7 @@ from genie_enhance.backends.databricks.errors import backend_error
 from genie_enhance.backends.databricks.types import convert_rows, type_label
 from genie_enhance.core.catalog import Catalog
 from genie_enhance.core.protocols import ResultSet
+from genie_enhance.core.required import required
 from genie_enhance.errors import SqlExecutionError
 from genie_enhance.sql import DIALECT, ensure_read_only
 
@@ -118,7 +119,7 @@ class DatabricksWarehouse:
             time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
             interval = min(interval * 1.5, self.max_poll_interval_s)
             try:
-                response = self.w.statement_execution.get_statement(response.statement_id)
+                response = self.w.statement_execution.get_statement(required(response.statement_id, "the statement id"))
             except SDK_ERRORS as exc:
                 raise backend_error(exc, f"poll statement {response.statement_id}", workspace_host(self.w)) from exc
         state = _state(response)
@@ -160,7 +161,7 @@ class DatabricksWarehouse:
 
     def _chunk(self, statement_id: str | None, index: int) -> ResultData:
         try:
-            return self.w.statement_execution.get_statement_result_chunk_n(statement_id, index)
+            return self.w.statement_execution.get_statement_result_chunk_n(required(statement_id, "the statement id"), index)
         except SDK_ERRORS as exc:
             raise backend_error(exc, f"fetch chunk {index} of statement {statement_id}", workspace_host(self.w)) from exc
 
@@ -185,14 +186,15 @@ class DatabricksWarehouse:
             by_catalog[parts[0].lower()].append((parts[1].lower(), parts[2].lower()))
         for name, tables in by_catalog.items():
             wanted = exp.or_(*(
-                exp.and_(_lower("table_schema").eq(exp.Literal.string(schema)), _lower("table_name").eq(exp.Literal.string(table)))
+                exp.and_(_lower("table_schema").eq(exp.Literal.string(schema)),
+                         _lower("table_name").eq(exp.Literal.string(table)))
                 for schema, table in tables
             ))
             source = exp.table_("columns", db="information_schema", catalog=name, quoted=True)
             self._describe(catalog, source, exp.and_(_lower("table_catalog").eq(exp.Literal.string(name)), wanted))
         return catalog
 
-    def _describe(self, catalog: Catalog, source: exp.Table, condition: exp.Expression) -> None:
+    def _describe(self, catalog: Catalog, source: exp.Table, condition: exp.Expr) -> None:
         query = (
             exp.select("table_catalog", "table_schema", "table_name", "column_name", "data_type")
             .from_(source)
@@ -219,7 +221,7 @@ class DatabricksWarehouse:
         return [str(row[0]) for row in self.execute(query.sql(dialect=DIALECT)).rows]
 
 
-def _lower(column: str) -> exp.Expression:
+def _lower(column: str) -> exp.Expr:
     return exp.func("lower", exp.column(column))
 
 

@@ -59,7 +59,7 @@ class LocalBackend:
     def close(self) -> None:
         self.warehouse.close()
 
-    def __enter__(self) -> "LocalBackend":
+    def __enter__(self) -> LocalBackend:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -78,6 +78,6 @@ def complete(rt: Runtime, state: IterationState) -> IterationState:
         return state
     with _driver(rt, state.campaign_id, state.iteration, last=True):
         state = complete_step(rt, state)
-        if state.decision.action is Action.STOP:
+        if state.need_decision().action is Action.STOP:
             finish(rt, state.campaign_id)
     return state

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from genie_enhance.core.protocols import Genie
 from genie_enhance.diagnosis import diagnose_all
 from genie_enhance.engine.iteration.score import Scored, objective_of
 from genie_enhance.engine.iteration.snapshot import Snapshot
@@ -46,31 +47,33 @@ def open_recorded(rt: Runtime, campaign_id: str, iteration: int) -> IterationSta
     return state
 
 
-def _genie_for(rt: Runtime, state: IterationState):
+def _genie_for(rt: Runtime, state: IterationState) -> Genie:
     """A Genie answering from the recorded config; the live Genie only when the live config is those bytes."""
+    snap = state.need_snapshot()
     if rt.backend.answer_for is not None:
-        return rt.backend.answer_for(state.snapshot.space)
+        return rt.backend.answer_for(snap.space)
     live, _ = rt.backend.store.export()
-    if version_id_for(canonical_bytes(live)) == state.snapshot.version_id:
+    if version_id_for(canonical_bytes(live)) == snap.version_id:
         return rt.backend.genie
     raise GenieEnhanceError(
-        f"cannot re-score version {state.snapshot.version_id} of iteration {state.iteration}: the "
+        f"cannot re-score version {snap.version_id} of iteration {state.iteration}: the "
         f"{rt.backend.name} backend answers only from the live space, and a completed iteration never writes it"
     )
 
 
 def rescore(rt: Runtime, state: IterationState) -> IterationState:
     """Score the recorded config version again (results are reported, not recorded)."""
-    state.require("snapshot", "record")
+    state.require("record")
+    snap = state.need_snapshot()
     with measured(rt, state, "score"):
         split = rt.split
         report = score_benchmarks(
             rt.benchmarks, _genie_for(rt, state), rt.backend.warehouse, split=split,
             concurrency=rt.settings.concurrency, rate_per_minute=rt.settings.rate_per_minute,
             options=rt.settings.compare_options(), expected_cache=rt.expected_cache,
-            config_version=state.snapshot.version_id,
+            config_version=snap.version_id,
         )
-        diagnoses = diagnose_all(report.questions, rt.catalog, state.snapshot.space)
+        diagnoses = diagnose_all(report.questions, rt.catalog, snap.space)
         state.scored = Scored(report, diagnoses, objective_of(report.score, bool(split.holdout)))
     return state
 

@@ -8,7 +8,6 @@ failures.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from genie_enhance.diagnosis import Diagnosis
 from genie_enhance.engine.answered import INCONCLUSIVE, answered_share
@@ -19,6 +18,7 @@ from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.proposing import propose
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.versions import write_version
+from genie_enhance.proposers.base import Proposal
 from genie_enhance.scoring.categories import FailureCategory
 from genie_enhance.scoring.runner import QuestionResult
 from genie_enhance.scoring.verdicts import Verdict
@@ -33,8 +33,8 @@ class Plan:
     base_space: SerializedSpace
     base_etag: str
     base_version_id: str
-    proposals: list[Any] = field(default_factory=list)
-    rejected: list[tuple[Any, str]] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)
+    rejected: list[tuple[Proposal, str]] = field(default_factory=list)
 
 
 def scored_points(history: list[IterationRecord], answered: dict[int, float] | None = None) -> list[ScoredIteration]:
@@ -58,7 +58,7 @@ def policy_history(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot
     """What the policy decides on once `iteration` is scored: the completed iterations before it, then it (the
     decision and the `no_score_regression` check both read this)."""
     current = ScoredIteration(iteration=iteration, version_id=snap.version_id, objective=scored.objective,
-                              train=scored.report.score.get("train"), answered=answered_share(scored.report.questions))
+                              train=scored.report.score.train, answered=answered_share(scored.report.questions))
     earlier = [h for h in rt.tracking.history(campaign_id) if h.iteration < iteration]
     return [*scored_points(earlier, inconclusive_shares(rt, campaign_id)), current]
 
@@ -102,7 +102,8 @@ def _results_of(rt: Runtime, campaign_id: str, iteration: int) -> list[tuple[Que
     for r in rt.tracking.results(campaign_id, iteration):
         result = QuestionResult(
             id=r.question_id, question=r.question, label=r.label, role=r.role, expected_sql=r.expected_sql or "",
-            generated_sql=r.generated_sql, verdict=r.verdict, reason=r.reason, category=FailureCategory(r.category) if r.category else None,
+            generated_sql=r.generated_sql, verdict=r.verdict, reason=r.reason,
+            category=FailureCategory(r.category) if r.category else None,
             details=r.details, latency_s=r.latency_s, genie_error=r.genie_error,
         )
         pairs.append((result, Diagnosis.model_validate(r.diagnosis) if r.diagnosis else None))

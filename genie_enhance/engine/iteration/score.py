@@ -13,7 +13,7 @@ from genie_enhance.diagnosis import Diagnosis, diagnose_all
 from genie_enhance.engine.answered import REASKED, answered_share, merge_reasked, service_failures
 from genie_enhance.engine.iteration.snapshot import Snapshot
 from genie_enhance.engine.runtime import Runtime
-from genie_enhance.scoring.runner import ScoreReport, score_benchmarks
+from genie_enhance.scoring.runner import ScoreReport, Scores, score_benchmarks
 
 
 @dataclass
@@ -23,9 +23,9 @@ class Scored:
     objective: float | None
 
 
-def objective_of(score: dict[str, float | None], has_holdout: bool) -> float | None:
+def objective_of(score: Scores, has_holdout: bool) -> float | None:
     """The holdout score when a holdout exists, else the score over all questions."""
-    return score.get("holdout") if has_holdout else score.get("all")
+    return score.holdout if has_holdout else score.all
 
 
 def score(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot) -> Scored:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from genie_enhance.engine.batch import Batch
 from genie_enhance.engine.iteration.plan import Plan
@@ -65,7 +66,29 @@ class IterationState:
         """Fail clearly when a step runs before the steps it depends on."""
         missing = [n for n in names if getattr(self, n) is None]
         if missing:
-            raise ValueError(f"iteration {self.iteration} of {self.campaign_id}: step needs {', '.join(missing)} first")
+            self._missing(*missing)
+
+    def _missing(self, *names: str) -> NoReturn:
+        raise ValueError(f"iteration {self.iteration} of {self.campaign_id}: step needs {', '.join(names)} first")
+
+    # typed reads of what an earlier step produced (each fails like `require` when that step has not run)
+    def need_snapshot(self) -> Snapshot:
+        return self.snapshot if self.snapshot is not None else self._missing("snapshot")
+
+    def need_scored(self) -> Scored:
+        return self.scored if self.scored is not None else self._missing("scored")
+
+    def need_plan(self) -> Plan:
+        return self.planned if self.planned is not None else self._missing("planned")
+
+    def need_decision(self) -> Decision:
+        return self.decision if self.decision is not None else self._missing("decision")
+
+    def need_record(self) -> IterationRecord:
+        return self.record if self.record is not None else self._missing("record")
+
+    def need_outcome(self) -> IterationOutcome:
+        return self.outcome if self.outcome is not None else self._missing("outcome")
 
 
 @contextmanager
@@ -86,14 +109,14 @@ def measured(rt: Runtime, state: IterationState, step: str) -> Iterator[None]:
 
 def iteration_summary(state: IterationState) -> IterationSummary:
     """The row the tracking store keeps for the iteration (and the policy reads back)."""
-    scored, planned, decision, batch, applied = (state.scored, state.planned, state.decision, state.batch,
-                                                 state.applied_version_id)
+    scored, planned, decision, batch, applied = (state.need_scored(), state.need_plan(), state.need_decision(),
+                                                 state.batch, state.applied_version_id)
     return IterationSummary(
-        score_train=scored.report.score.get("train"), score_holdout=scored.report.score.get("holdout"),
-        score_all=scored.report.score.get("all"), objective=scored.objective, counts=scored.report.counts,
+        score_train=scored.report.score.train, score_holdout=scored.report.score.holdout,
+        score_all=scored.report.score.all, objective=scored.objective, counts=scored.report.counts,
         decision="rollback" if decision.rollback and decision.action is Action.CONTINUE else decision.action.value,
         decision_reason=decision.reason, stop_reason=decision.stop_reason.value if decision.stop_reason else None,
-        fixes_proposed=len(planned.proposals), fixes_applied=len(batch.accepted) if applied else 0,
+        fixes_proposed=len(planned.proposals), fixes_applied=len(batch.accepted) if applied and batch else 0,
         fixes_rejected=len(planned.rejected) + (len(batch.invalid) if batch else 0),
         genie_calls=scored.report.genie_calls, llm_calls=state.llm_calls, cost_usd=state.cost_usd,
         wall_s=state.wall_s, applied_version_id=applied,

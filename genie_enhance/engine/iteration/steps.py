@@ -28,45 +28,45 @@ def snapshot_step(rt: Runtime, campaign_id: str, iteration: int) -> IterationSta
 
 def score_step(rt: Runtime, state: IterationState) -> IterationState:
     """Wait until the campaign's last write of the live space took effect, then score the config."""
-    state.require("snapshot")
+    snap = state.need_snapshot()
     state.durations["settle"] = state.durations.get("settle", 0.0) + wait_for_propagation(
         rt, state.campaign_id, state.iteration)
     with measured(rt, state, "score"):
-        state.scored = score(rt, state.campaign_id, state.iteration, state.snapshot)
+        state.scored = score(rt, state.campaign_id, state.iteration, snap)
     return state
 
 
 def plan_step(rt: Runtime, state: IterationState) -> IterationState:
     """Decide from the history (maybe rolling back), then propose the next batch."""
-    state.require("snapshot", "scored")
+    snap, scored = state.need_snapshot(), state.need_scored()
     with measured(rt, state, "plan"):
-        state.planned = plan(rt, state.campaign_id, state.iteration, state.snapshot, state.scored)
+        state.planned = plan(rt, state.campaign_id, state.iteration, snap, scored)
         state.decision = state.planned.decision
     return state
 
 
 def validate_step(rt: Runtime, state: IterationState) -> IterationState:
     """Build the candidate config from the proposals, dropping every fix that fails validation."""
-    state.require("planned", "decision")
+    planned, decision = state.need_plan(), state.need_decision()
     with measured(rt, state, "validate"):
-        if state.decision.action is Action.CONTINUE and not state.decision.inconclusive:
-            state.batch = build_batch(rt, state.planned.base_space, state.planned.proposals)
+        if decision.action is Action.CONTINUE and not decision.inconclusive:
+            state.batch = build_batch(rt, planned.base_space, planned.proposals)
     return state
 
 
 def apply_step(rt: Runtime, state: IterationState) -> IterationState:
     """Apply the validated batch as one etag-checked update; nothing valid to apply stops the campaign."""
-    state.require("planned", "decision")
+    planned, decision = state.need_plan(), state.need_decision()
     with measured(rt, state, "apply"):
         if state.batch is not None:
             try:
-                state.applied_version_id = apply_batch(rt, state.campaign_id, state.iteration, state.planned,
+                state.applied_version_id = apply_batch(rt, state.campaign_id, state.iteration, planned,
                                                        state.batch)
             except BatchNotRebased as exc:
-                state.decision = decide_concurrent_edit(state.decision, str(exc))
+                state.decision = decide_concurrent_edit(decision, str(exc))
             else:
                 if state.applied_version_id is None:
-                    state.decision = decide_no_fixes(state.decision)
+                    state.decision = decide_no_fixes(decision)
     return state
 
 
@@ -75,8 +75,8 @@ def complete_step(rt: Runtime, state: IterationState) -> IterationState:
     state.require("snapshot", "scored", "planned", "decision")
     with measured(rt, state, "complete"):
         rt.tracking.complete_iteration(state.campaign_id, state.iteration, iteration_summary(state))
-    state.outcome = IterationOutcome(state.iteration, state.snapshot, state.scored, state.decision, state.batch,
-                                     state.applied_version_id)
+    state.outcome = IterationOutcome(state.iteration, state.need_snapshot(), state.need_scored(),
+                                     state.need_decision(), state.batch, state.applied_version_id)
     return state
 
 
@@ -85,4 +85,4 @@ def run_iteration(rt: Runtime, campaign_id: str, iteration: int) -> IterationOut
     state = snapshot_step(rt, campaign_id, iteration)
     for step in (score_step, plan_step, validate_step, apply_step, complete_step):
         state = step(rt, state)
-    return state.outcome
+    return state.need_outcome()

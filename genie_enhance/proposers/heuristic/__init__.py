@@ -14,8 +14,7 @@ longer phrase) is dropped. Output order is a pure function of the input.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
 
 from genie_enhance.errors import FixError
 from genie_enhance.proposers.base import Proposal, ProposerContext
@@ -32,9 +31,9 @@ from genie_enhance.proposers.heuristic.snippets import (
     propose_measures,
 )
 from genie_enhance.proposers.heuristic.synonyms import propose_synonyms
-from genie_enhance.space.fixes import AddSqlSnippet, AddSynonym
+from genie_enhance.proposers.lessons import Lesson, lesson_prior
+from genie_enhance.space.fixes import AddSqlSnippet, AddSynonym, Fix
 from genie_enhance.space.model import SerializedSpace
-from genie_enhance.tracking.lessons import lesson_prior
 from genie_enhance.words import stems
 
 Family = Callable[[FailureCase, Workbench], list[Candidate]]
@@ -102,7 +101,7 @@ class HeuristicProposer:
         candidate.fix = fix.model_copy(update={"synonyms": kept})
         return candidate
 
-    def _for_case(self, case: FailureCase, bench: Workbench, ctx: ProposerContext, fresh: "_Freshness") -> list[Candidate]:
+    def _for_case(self, case: FailureCase, bench: Workbench, ctx: ProposerContext, fresh: _Freshness) -> list[Candidate]:
         ladders: dict[str, list[Candidate]] = {}
         for family in self.families:
             for candidate in family(case, bench):
@@ -139,7 +138,7 @@ class _Freshness:
         self.dump = space.model_dump(mode="json")
         self._seen: dict[str, bool] = {}
 
-    def changes(self, fix: Any) -> bool:
+    def changes(self, fix: Fix) -> bool:
         if fix.key not in self._seen:
             try:
                 self._seen[fix.key] = fix.apply(self.space).model_dump(mode="json") != self.dump
@@ -148,7 +147,7 @@ class _Freshness:
         return self._seen[fix.key]
 
 
-def _group_key(fix: Any) -> Any:
+def _group_key(fix: Fix) -> Hashable:
     """Fixes with one meaning: same-SQL snippets, and synonyms of one column that read the same."""
     if isinstance(fix, AddSqlSnippet):
         return (fix.kind, normalize_expr(fix.sql))
@@ -159,7 +158,7 @@ def _group_key(fix: Any) -> Any:
 
 def _merge(picked: list[tuple[Candidate, FailureCase]], bench: Workbench) -> list[Proposal]:
     """One proposal per fix key (question ids combined); same-SQL snippets become one snippet with all phrases."""
-    groups: dict[Any, list[tuple[Candidate, FailureCase]]] = {}
+    groups: dict[Hashable, list[tuple[Candidate, FailureCase]]] = {}
     for candidate, case in picked:
         groups.setdefault(_group_key(candidate.fix), []).append((candidate, case))
     proposals = []
@@ -167,7 +166,8 @@ def _merge(picked: list[tuple[Candidate, FailureCase]], bench: Workbench) -> lis
         first, case = members[0]
         fix = first.fix
         if isinstance(fix, AddSqlSnippet) and len(members) > 1:
-            synonyms = sorted({s for c, _ in members for s in c.fix.synonyms}, key=lambda s: (len(s), s))
+            synonyms = sorted({s for c, _ in members if isinstance(c.fix, AddSqlSnippet) for s in c.fix.synonyms},
+                              key=lambda s: (len(s), s))
             fix = fix.model_copy(update={"synonyms": synonyms})
         ids = list(dict.fromkeys(c.result.id for _, c in members))
         phrases = list(dict.fromkeys(c.evidence["phrase"] for c, _ in members if c.evidence.get("phrase")))
@@ -181,7 +181,7 @@ def _merge(picked: list[tuple[Candidate, FailureCase]], bench: Workbench) -> lis
     return _without_conflicts(ordered)
 
 
-def _taught(fix: Any) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+def _taught(fix: Fix) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """(phrase stems, meaning) pairs a fix teaches the space."""
     if isinstance(fix, AddSynonym):
         return [(stems(fix.synonym), ("column", fix.table.lower(), fix.column.lower()))]
@@ -222,7 +222,7 @@ def _without_variants_claimed(proposal: Proposal, claims: dict[tuple[str, ...], 
     return proposal.model_copy(update={"fix": fix.model_copy(update={"synonyms": kept})})
 
 
-def _rank(proposals: list[Proposal], lessons: Sequence[Any]) -> list[Proposal]:
+def _rank(proposals: list[Proposal], lessons: Sequence[Lesson]) -> list[Proposal]:
     """Most promising fix types first (lesson prior); stable, so ties keep family order."""
     return sorted(proposals, key=lambda p: -lesson_prior(lessons, p.fix.type, p.category.value))
 

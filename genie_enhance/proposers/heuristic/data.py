@@ -56,7 +56,7 @@ class DataProbe:
         self._values: dict[tuple[str, str, str], str | None] = {}
         self._indexed: dict[tuple[str, str], list[str]] = {}
 
-    def _rows(self, query: exp.Expression) -> list[tuple] | None:
+    def _rows(self, query: exp.Expr) -> list[tuple] | None:
         try:
             return self.warehouse.execute(query.sql(dialect=DIALECT)).rows
         except (GenieEnhanceError, ValueError, RuntimeError):
@@ -66,7 +66,7 @@ class DataProbe:
         """Row count, non-null count, distinct count (and, for text, the longest value) of a column."""
         key = (table.lower(), column.lower(), lengths)
         if key not in self._stats:
-            parts = [
+            parts: list[exp.Expr] = [
                 exp.Count(this=exp.Star()),
                 exp.Count(this=_col(column)),
                 exp.Count(this=exp.Distinct(expressions=[_col(column)])),

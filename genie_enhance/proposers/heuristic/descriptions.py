@@ -8,10 +8,12 @@ question still fails (descriptions are prose, weaker than names, so they come af
 
 from __future__ import annotations
 
+from genie_enhance.core.required import required
 from genie_enhance.proposers.heuristic.case import Candidate, FailureCase, Workbench
 from genie_enhance.proposers.heuristic.phrases import compared_runs, group_runs, main_aggregate, measure_run, phrase
 from genie_enhance.proposers.heuristic.shape import ColumnRef, render
 from genie_enhance.space.fixes import SetColumnDescription
+from genie_enhance.space.fixes.columns import ColumnFix
 from genie_enhance.space.lines import join_lines
 
 
@@ -55,12 +57,14 @@ def propose_descriptions(case: FailureCase, bench: Workbench) -> list[Candidate]
             aspect = f"measure:{render(agg.node, case.expected, bench.names)}"
             found.append(_candidate(bench, agg.plain, sibling, phrase(case, run), aspect, "measure"))
     for group, grun in group_runs(case):
-        sibling = _sibling([g.plain for g in gen.groups if g.plain is not None] + gen.select_columns, group.plain)
+        plain = required(group.plain, "a grouping's plain column")  # group_runs keeps plain groupings only
+        sibling = _sibling([g.plain for g in gen.groups if g.plain is not None] + gen.select_columns, plain)
         if sibling is not None:
-            found.append(_candidate(bench, group.plain, sibling, phrase(case, grun), f"group:{group.plain.short}", "grouping"))
+            found.append(_candidate(bench, plain, sibling, phrase(case, grun), f"group:{plain.short}", "grouping"))
     for pred, crun in compared_runs(case):
-        sibling = _sibling([p.column for p in gen.predicates if p.column is not None], pred.column)
+        column = required(pred.column, "a comparison's column")  # compared_runs keeps column comparisons only
+        sibling = _sibling([p.column for p in gen.predicates if p.column is not None], column)
         if sibling is not None:
-            found.append(_candidate(bench, pred.column, sibling, phrase(case, crun), f"compare:{pred.column.short}",
+            found.append(_candidate(bench, column, sibling, phrase(case, crun), f"compare:{column.short}",
                                     "compared quantity"))
-    return [c for c in found if c is not None and bench.in_space(c.fix.table)]
+    return [c for c in found if c is not None and isinstance(c.fix, ColumnFix) and bench.in_space(c.fix.table)]

@@ -39,6 +39,7 @@ def named_values(case: FailureCase, bench: Workbench) -> list[tuple[ColumnRef, s
 def propose_entities(case: FailureCase, bench: Workbench) -> list[Candidate]:
     found: list[Candidate] = []
     seen: set[ColumnRef] = set()
+    ref: ColumnRef | None
     for ref, literal, stored in named_values(case, bench):
         if ref in seen or matching_on(bench, ref) or not bench.in_space(ref.table):
             continue

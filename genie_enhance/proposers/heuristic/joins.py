@@ -8,6 +8,7 @@ of the expected SQL (the table read first is the left side).
 
 from __future__ import annotations
 
+from genie_enhance.core.required import required
 from genie_enhance.proposers.heuristic.case import Candidate, FailureCase, Workbench
 from genie_enhance.space.fixes import AddJoin, ColumnPair
 from genie_enhance.space.fixes.join_sql import pair_key, spec_pair_keys
@@ -28,8 +29,9 @@ def propose_joins(case: FailureCase, bench: Workbench) -> list[Candidate]:
         relationship = bench.probe.relationship(left.table, left.column, right.table, right.column)
         if relationship is None:
             continue  # a key with no values cannot be typed: better no spec than a wrong one
-        left_stats = bench.probe.stats(left.table, left.column)
-        right_stats = bench.probe.stats(right.table, right.column)
+        # a typed relationship was measured from both keys' values, so both have stats
+        left_stats = required(bench.probe.stats(left.table, left.column), f"the stats of {left.short}")
+        right_stats = required(bench.probe.stats(right.table, right.column), f"the stats of {right.short}")
         lt, rt = bench.identifier(left.table), bench.identifier(right.table)
         fix = AddJoin(
             left_table=lt, right_table=rt, on=[ColumnPair(left=left.column, right=right.column)],

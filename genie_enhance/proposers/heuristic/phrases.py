@@ -116,7 +116,8 @@ def filter_run(case: FailureCase, exclude: set[Run]) -> Run | None:
     reading = case.reading
     agg = main_aggregate(case)
     counted = reading.measure
-    if agg is not None and agg.star and usable(case, counted) and reading.unexplained(counted) and counted not in exclude:
+    if (agg is not None and agg.star and counted is not None and usable(case, counted) and reading.unexplained(counted)
+            and counted not in exclude):
         return counted
     skip = set(reading.groups) | set(reading.compared) | exclude
     naming = {(c.table, c.column) for p in business_predicates(case) for c in p.columns}

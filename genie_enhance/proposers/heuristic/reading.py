@@ -10,6 +10,7 @@ qualifies ("channels").
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 
 from genie_enhance.proposers.heuristic.terms import (
@@ -60,7 +61,7 @@ class Reading:
         taken = self.role_runs()
         return [r for r in self.runs if r not in taken and self.unexplained(r)]
 
-    def business_runs(self, naming: set[tuple[str, str]] = frozenset()) -> list[Run]:
+    def business_runs(self, naming: Set[tuple[str, str]] = frozenset()) -> list[Run]:
         """Runs holding an unexplained word — or a word naming one of the `naming` (table, column) pairs, which
         then describes a condition on that column ("edited" for `edited_ts IS NOT NULL`) — nearest to the
         aggregation cue first (the question's subject)."""

@@ -16,9 +16,9 @@ from genie_enhance.core.catalog import Catalog
 from genie_enhance.diagnosis.resolve import qualified, resolve_tables, table_id
 from genie_enhance.sql import DIALECT, ensure_read_only
 
-_CMP = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+_CMP: dict[type[exp.Expr], str] = {exp.EQ: "=", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
 _FLIP = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
-_PARTS = {exp.Year: "YEAR", exp.Month: "MONTH", exp.Quarter: "QUARTER", exp.Day: "DAY"}
+_PARTS: dict[type[exp.Expr], str] = {exp.Year: "YEAR", exp.Month: "MONTH", exp.Quarter: "QUARTER", exp.Day: "DAY"}
 _AGGS = {exp.Sum: "SUM", exp.Avg: "AVG", exp.Min: "MIN", exp.Max: "MAX", exp.Count: "COUNT"}
 
 
@@ -34,7 +34,7 @@ class ColumnRef:
 
 @dataclass
 class Aggregate:
-    node: exp.Expression
+    node: exp.Expr
     func: str  # SUM | AVG | MIN | MAX | COUNT | other
     distinct: bool
     columns: list[ColumnRef]
@@ -44,7 +44,7 @@ class Aggregate:
 
 @dataclass
 class Grouping:
-    node: exp.Expression
+    node: exp.Expr
     columns: list[ColumnRef]
     plain: ColumnRef | None
     grain: str | None  # DATE_TRUNC unit
@@ -52,7 +52,7 @@ class Grouping:
 
 @dataclass
 class Predicate:
-    node: exp.Expression
+    node: exp.Expr
     columns: list[ColumnRef]
     column: ColumnRef | None  # the filtered column (plain, or inside YEAR()/MONTH()/CAST)
     op: str  # = != > >= < <= in between is_null is_not_null like other
@@ -84,7 +84,7 @@ class QueryShape:
         return column in every
 
 
-def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
+def _conjuncts(node: exp.Expr | None) -> list[exp.Expr]:
     if node is None:
         return []
     node = node.unnest() if isinstance(node, exp.Paren) else node
@@ -117,7 +117,7 @@ class _Reader:
             return ColumnRef(owners[0], name)
         return ColumnRef(self.tables[0], name) if len(self.tables) == 1 else None
 
-    def columns(self, node: exp.Expression) -> list[ColumnRef]:
+    def columns(self, node: exp.Expr) -> list[ColumnRef]:
         found = []
         for col in node.find_all(exp.Column):
             if isinstance(col.this, exp.Star):
@@ -129,11 +129,11 @@ class _Reader:
                 found.append(ref)
         return list(dict.fromkeys(found))
 
-    def plain(self, node: exp.Expression) -> ColumnRef | None:
+    def plain(self, node: exp.Expr) -> ColumnRef | None:
         return self.ref(node) if isinstance(node, exp.Column) else None
 
 
-def _wrapped_column(node: exp.Expression, reader: _Reader) -> tuple[ColumnRef | None, str | None]:
+def _wrapped_column(node: exp.Expr, reader: _Reader) -> tuple[ColumnRef | None, str | None]:
     """The column under YEAR()/MONTH()/CAST()/DATE() wrappers, and the date part asked for."""
     part = None
     while not isinstance(node, exp.Column):
@@ -146,11 +146,11 @@ def _wrapped_column(node: exp.Expression, reader: _Reader) -> tuple[ColumnRef | 
     return reader.ref(node), part
 
 
-def _literals(node: exp.Expression) -> list[exp.Literal]:
+def _literals(node: exp.Expr) -> list[exp.Literal]:
     return [lit for lit in node.find_all(exp.Literal)]
 
 
-def _predicate(cond: exp.Expression, reader: _Reader, having: bool) -> Predicate:
+def _predicate(cond: exp.Expr, reader: _Reader, having: bool) -> Predicate:
     columns = reader.columns(cond)
     negated = isinstance(cond, exp.Not)
     inner = cond.this if negated else cond
@@ -178,7 +178,7 @@ def _predicate(cond: exp.Expression, reader: _Reader, having: bool) -> Predicate
     return Predicate(cond, columns, None, "other", _literals(cond), None, having)
 
 
-def _join_pair(cond: exp.Expression, reader: _Reader) -> tuple[ColumnRef, ColumnRef] | None:
+def _join_pair(cond: exp.Expr, reader: _Reader) -> tuple[ColumnRef, ColumnRef] | None:
     if not (isinstance(cond, exp.EQ) and isinstance(cond.this, exp.Column) and isinstance(cond.expression, exp.Column)):
         return None
     a, b = reader.ref(cond.this), reader.ref(cond.expression)
@@ -198,7 +198,7 @@ def _aggregate(node: exp.AggFunc, reader: _Reader) -> Aggregate:
     return Aggregate(node, func, distinct, reader.columns(node), reader.plain(arg) if arg is not None else None, star)
 
 
-def _grouping(node: exp.Expression, reader: _Reader) -> Grouping:
+def _grouping(node: exp.Expr, reader: _Reader) -> Grouping:
     target = node
     if isinstance(node, exp.Column) and not node.table and node.name.lower() in reader.select_aliases:
         target = reader.select_aliases[node.name.lower()]
@@ -211,7 +211,7 @@ def _grouping(node: exp.Expression, reader: _Reader) -> Grouping:
     return Grouping(target, reader.columns(target), reader.plain(target), grain)
 
 
-def _outermost_select(tree: exp.Expression) -> exp.Select | None:
+def _outermost_select(tree: exp.Expr) -> exp.Select | None:
     node = tree
     while isinstance(node, exp.SetOperation):
         node = node.this
@@ -270,12 +270,12 @@ def analyse(sql: str | None, catalog: Catalog) -> QueryShape | None:
     return shape
 
 
-def render(node: exp.Expression, shape: QueryShape, names: dict[str, str] | None = None) -> str:
+def render(node: exp.Expr, shape: QueryShape, names: dict[str, str] | None = None) -> str:
     """`node` as Databricks SQL with every column qualified by its table's name (or `names[table]`)."""
     names = names or {}
     reader_aliases = shape.aliases
 
-    def swap(n: exp.Expression) -> exp.Expression:
+    def swap(n: exp.Expr) -> exp.Expr:
         if isinstance(n, exp.Column) and not isinstance(n.this, exp.Star):
             table = reader_aliases.get((n.table or "").lower())
             if table is None and len(shape.tables) == 1 and not n.table:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from genie_enhance.core.required import required
 from genie_enhance.proposers.heuristic.case import Candidate, FailureCase, Workbench
 from genie_enhance.proposers.heuristic.morphology import variants
 from genie_enhance.proposers.heuristic.phrases import (
@@ -127,8 +128,9 @@ def propose_filters(case: FailureCase, bench: Workbench) -> list[Candidate]:
         if run is None:
             return []
         term = phrase(case, run)
-        fix = snippet_fix(bench, "measure", conditional, term,
-                          f"{agg.func} DISTINCT {agg.plain.short} where {condition}")
+        counting = required(agg, "the conditional count's aggregate")
+        counted = required(counting.plain, "the counted column")
+        fix = snippet_fix(bench, "measure", conditional, term, f"{counting.func} DISTINCT {counted.short} where {condition}")
         kind_text = "a conditional distinct-count measure"
     else:
         run = filter_run(case, {measured} if measured is not None else set())

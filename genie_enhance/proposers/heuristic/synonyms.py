@@ -11,6 +11,7 @@ phrase without its table's name ("customer segment" → "segment").
 
 from __future__ import annotations
 
+from genie_enhance.core.required import required
 from genie_enhance.proposers.heuristic.case import Candidate, FailureCase, Workbench
 from genie_enhance.proposers.heuristic.morphology import variants
 from genie_enhance.proposers.heuristic.phrases import (
@@ -30,6 +31,7 @@ from genie_enhance.proposers.heuristic.shape import ColumnRef, render
 from genie_enhance.proposers.heuristic.terms import Run
 from genie_enhance.proposers.heuristic.vocab import Target
 from genie_enhance.space.fixes import AddSynonym
+from genie_enhance.space.fixes.columns import ColumnFix
 from genie_enhance.words import stems
 
 
@@ -98,18 +100,20 @@ def counts_related_table(case: FailureCase, bench: Workbench, column: ColumnRef,
 
 
 def propose_synonyms(case: FailureCase, bench: Workbench) -> list[Candidate]:
-    found = measure_synonym(case, bench)
+    found: list[Candidate | None] = list(measure_synonym(case, bench))
     extra = generated_extra_groups(case)
     for group, run in group_runs(case):
-        if extra or not generated_groups_by(case, group.plain):
-            term, aspect = phrase(case, run), f"group:{group.plain.short}"
-            main = _synonym(bench, group.plain, term, aspect, "grouping", case)
+        plain = required(group.plain, "a grouping's plain column")  # group_runs keeps plain groupings only
+        if extra or not generated_groups_by(case, plain):
+            term, aspect = phrase(case, run), f"group:{plain.short}"
+            main = _synonym(bench, plain, term, aspect, "grouping", case)
             found.append(main)
             if main is not None:
-                found += _variant_synonyms(bench, group.plain, term, aspect, "grouping", case,
-                                           [own_noun(bench, group.plain, term)])
+                found += _variant_synonyms(bench, plain, term, aspect, "grouping", case,
+                                           [own_noun(bench, plain, term)])
     for pred, run in compared_runs(case):
-        if not generated_filters_on(case, pred.column, pred.op):
-            found.append(_synonym(bench, pred.column, phrase(case, run), f"compare:{pred.column.short}",
+        column = required(pred.column, "a comparison's column")  # compared_runs keeps column comparisons only
+        if not generated_filters_on(case, column, pred.op):
+            found.append(_synonym(bench, column, phrase(case, run), f"compare:{column.short}",
                                   "compared quantity", case))
-    return [c for c in found if c is not None and bench.in_space(c.fix.table)]
+    return [c for c in found if c is not None and isinstance(c.fix, ColumnFix) and bench.in_space(c.fix.table)]

@@ -8,9 +8,10 @@ dedupe and `describe()` for humans. JSON reads naturally, e.g.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from genie_enhance.errors import FixError
 from genie_enhance.space.fixes.base import FixBase
@@ -38,17 +39,15 @@ FIX_TYPES: tuple[type[FixBase], ...] = (
 )
 
 Fix = Annotated[
-    Union[
-        AddSynonym, RemoveSynonym, SetColumnDescription, SetTableDescription, AddJoin, FixJoin, AddExampleSql,
-        EnableFormatAssistance, EnableEntityMatching, AddSqlSnippet, SetTextInstruction, AppendTextInstruction,
-        ExcludeColumn, IncludeColumn,
-    ],
+    AddSynonym | RemoveSynonym | SetColumnDescription | SetTableDescription | AddJoin | FixJoin | AddExampleSql
+    | EnableFormatAssistance | EnableEntityMatching | AddSqlSnippet | SetTextInstruction | AppendTextInstruction
+    | ExcludeColumn | IncludeColumn,
     Field(discriminator="type"),
 ]
 FixAdapter: TypeAdapter[Fix] = TypeAdapter(Fix)
 
 
-def _problem(error: dict[str, Any], tag: object) -> str:
+def _problem(error: ErrorDetails, tag: object) -> str:
     loc = tuple(error["loc"])
     if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
         loc = ("type",)

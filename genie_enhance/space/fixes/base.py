@@ -8,12 +8,13 @@ one to a space that already has its effect returns an equal space.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_serializer
 from pydantic.functional_serializers import SerializerFunctionWrapHandler
 
 from genie_enhance.errors import FixError
+from genie_enhance.space.ids import Identified
 from genie_enhance.space.model import ColumnConfig, SerializedSpace, TableSource
 from genie_enhance.space.normalize import V1_COLUMN_FLAGS
 
@@ -93,6 +94,10 @@ def require_table(space: SerializedSpace, identifier: str) -> TableSource:
     return table
 
 
+@overload
+def column_config(table: TableSource, column: str, *, create: Literal[True]) -> ColumnConfig: ...
+@overload
+def column_config(table: TableSource, column: str, *, create: bool) -> ColumnConfig | None: ...
 def column_config(table: TableSource, column: str, *, create: bool) -> ColumnConfig | None:
     """The column's config (case-insensitive); with `create`, a new one is added and the list re-sorted."""
     existing = table.column(column)
@@ -125,7 +130,7 @@ def instruction_ids(space: SerializedSpace) -> set[str]:
     """Every id in the instruction uniqueness pool: text, examples, functions, joins and all snippets."""
     ins = space.instructions
     snippets = ins.sql_snippets
-    items = [
+    items: list[Identified] = [
         *ins.text_instructions, *ins.example_question_sqls, *ins.sql_functions, *ins.join_specs,
         *snippets.filters, *snippets.expressions, *snippets.measures,
     ]

@@ -99,7 +99,7 @@ def _side_of(column: exp.Column, left: Side, right: Side, condition: str) -> str
     return "left" if in_left else "right"
 
 
-def _equalities(tree: exp.Expression, condition: str) -> list[exp.EQ]:
+def _equalities(tree: exp.Expr, condition: str) -> list[exp.EQ]:
     if isinstance(tree, exp.Paren):
         return _equalities(tree.this, condition)
     if isinstance(tree, exp.And):

@@ -32,7 +32,6 @@ from genie_enhance.space.fixes.join_sql import (
     pair_key,
     render_condition,
     spec_pair_keys,
-    spec_sides,
     split_spec_sql,
 )
 from genie_enhance.space.ids import unique_id
@@ -141,7 +140,8 @@ class AddJoin(FixBase):
             pairs = [f"{lc.lower()}={rc.lower()}" for lc, rc in self._pairs(left, right)]
         except FixError:
             pairs = [fold(self.condition or "")]
-        lt, rt, rel = self.left_table.lower(), self.right_table.lower(), self.relationship
+        rel: str = self.relationship
+        lt, rt = self.left_table.lower(), self.right_table.lower()
         if lt > rt:
             lt, rt, rel = rt, lt, invert(rel)
             pairs = ["=".join(reversed(p.split("=", 1))) for p in pairs]

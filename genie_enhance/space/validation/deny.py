@@ -105,7 +105,7 @@ def _path_table(table: exp.Table) -> str | None:
     return None
 
 
-def denied_calls(tree: exp.Expression) -> list[DeniedCall]:
+def denied_calls(tree: exp.Expr) -> list[DeniedCall]:
     """Every call of a `DENY_LIST` function and every path used as a table, in order of appearance."""
     found: list[DeniedCall] = []
     for node in tree.walk():
@@ -116,13 +116,13 @@ def denied_calls(tree: exp.Expression) -> list[DeniedCall]:
     return found
 
 
-def _problems(path: str, tree: exp.Expression) -> Iterator[Problem]:
+def _problems(path: str, tree: exp.Expr) -> Iterator[Problem]:
     for call in denied_calls(tree):
         verb = "calls" if call.rule.name != PATH_TABLE else "reads"
         yield Problem(path, call.rule.code, f"{verb} {call.written}: {call.rule.why}")
 
 
-def sql_trees(space: SerializedSpace) -> Iterator[tuple[str, exp.Expression]]:
+def sql_trees(space: SerializedSpace) -> Iterator[tuple[str, exp.Expr]]:
     """(json path, parsed tree) of every SQL the space carries: statements, snippets, join conditions.
     SQL that does not parse is skipped (reported by the parse rules)."""
     candidates: list[tuple[str, str, object]] = [(st.path, st.sql, ensure_read_only) for st in statements(space)]

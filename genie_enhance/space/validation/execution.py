@@ -48,7 +48,7 @@ class Probe:
 
 
 # ---------------------------------------------------------------------------------------------- building
-def _sql(node: exp.Expression) -> str:
+def _sql(node: exp.Expr) -> str:
     return node.sql(dialect=DIALECT)
 
 
@@ -62,7 +62,7 @@ def wrap_limit_zero(sql: str) -> str:
     return f"SELECT * FROM (\n{body}\n) AS limit_zero_check LIMIT 0"
 
 
-def constant_parts(tree: exp.Expression) -> list[exp.Expression]:
+def constant_parts(tree: exp.Expr) -> list[exp.Expr]:
     """Maximal parts that read no column or table and hold a (non-TRY, non-NULL) cast: those a plan never folds."""
     if not isinstance(tree, exp.Condition) or any(isinstance(n, _NOT_CONSTANT) for n in tree.walk()):
         return [part for child in tree.iter_expressions() for part in constant_parts(child)]
@@ -70,13 +70,15 @@ def constant_parts(tree: exp.Expression) -> list[exp.Expression]:
     return [tree] if casts else []
 
 
-def _constants(tree: exp.Expression) -> list[str]:
+def _constants(tree: exp.Expr) -> list[str]:
     return [_sql(exp.select(part.copy())) for part in constant_parts(tree)]
 
 
 def _table(identifier: str, alias: str | None) -> exp.Table:
     table = exp.to_table(identifier, dialect=DIALECT)
-    return table.as_(alias) if alias else table
+    if alias:
+        table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))  # what `as_` does to a table, typed
+    return table
 
 
 def _from(query: exp.Select, tables: list[exp.Table]) -> exp.Select:
@@ -86,7 +88,7 @@ def _from(query: exp.Select, tables: list[exp.Table]) -> exp.Select:
     return query
 
 
-def _fragment_tables(tree: exp.Expression, space: SerializedSpace) -> list[list[exp.Table]]:
+def _fragment_tables(tree: exp.Expr, space: SerializedSpace) -> list[list[exp.Table]]:
     """The FROM lists to try: the tables the fragment's qualifiers name, else each table of the space in turn."""
     qualifiers = snippet_qualifiers(space)
     tables: dict[str, exp.Table] = {}

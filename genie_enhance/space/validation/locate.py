@@ -89,7 +89,7 @@ def anchored_path(data: Any, path: str) -> str:
         if isinstance(part, int):
             item = node[part] if isinstance(node, list) and part < len(node) else None
             key = next((k for k in _IDENTITY_KEYS if isinstance(item, dict) and item.get(k)), None)
-            out += f"[{key}={item[key]}]" if key else f"[{part}]"
+            out += f"[{key}={item[key]}]" if key and isinstance(item, dict) else f"[{part}]"
             node = item
         else:
             out += ("." if out else "") + part

@@ -65,7 +65,7 @@ def check_catalog_tables(space: SerializedSpace, catalog: Catalog) -> Iterator[P
                 )
 
 
-def _source_table(scope: Scope, qualifier: str) -> exp.Table | None:
+def _source_table(scope: Scope | None, qualifier: str) -> exp.Table | None:
     """The physical table a qualifier names in this scope or an enclosing one (None for CTEs/subqueries)."""
     while scope is not None:
         sources = {k.lower(): v for k, v in scope.sources.items()}
@@ -76,7 +76,7 @@ def _source_table(scope: Scope, qualifier: str) -> exp.Table | None:
     return None
 
 
-def _tree_problems(path: str, tree: exp.Expression, catalog: Catalog) -> Iterator[Problem]:
+def _tree_problems(path: str, tree: exp.Expr, catalog: Catalog) -> Iterator[Problem]:
     """Unknown tables, and `qualifier.column` references to columns their table does not have."""
     for name in referenced_tables(tree):
         if not _table_exists(catalog, name):

@@ -23,12 +23,19 @@ _LEADING_WHERE = re.compile(r"\s*where\b", re.IGNORECASE)
 
 def parse_condition(text: str) -> exp.Select:
     """A boolean fragment parsed as `SELECT 1 WHERE <text>` (raises `SqlParseError`/`ReadOnlySqlError`)."""
-    return ensure_read_only(f"SELECT 1 WHERE {text}\n")
+    return _one_select(ensure_read_only(f"SELECT 1 WHERE {text}\n"), text)
 
 
 def parse_expression(text: str) -> exp.Select:
     """A value fragment parsed as `SELECT <text>` (raises `SqlParseError`/`ReadOnlySqlError`)."""
-    return ensure_read_only(f"SELECT {text}\n")
+    return _one_select(ensure_read_only(f"SELECT {text}\n"), text)
+
+
+def _one_select(tree: exp.Expr, text: str) -> exp.Select:
+    """The fragment must stay inside its SELECT (`1 UNION SELECT 2` would turn it into another statement)."""
+    if not isinstance(tree, exp.Select):
+        raise SqlParseError(f"not a single SQL fragment: {text[:80]}")
+    return tree
 
 
 # ---------------------------------------------------------------------------------------------- join specs
@@ -74,7 +81,7 @@ def _join_condition(path: str, text: str, join: JoinSpec) -> Iterator[Problem]:
             return
 
 
-def _join_equality(path: str, cond: exp.Expression, join: JoinSpec) -> Problem | None:
+def _join_equality(path: str, cond: exp.Expr, join: JoinSpec) -> Problem | None:
     sides = (cond.this, cond.expression) if isinstance(cond, exp.EQ) else ()
     if not sides or not all(isinstance(s, exp.Column) and s.table for s in sides):
         return Problem(

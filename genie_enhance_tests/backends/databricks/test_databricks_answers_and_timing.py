@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 import genie_enhance.cli  # noqa: F401  (registers every command on the app)
 from genie_enhance.benchmarks import load_benchmarks, split_benchmarks
 from genie_enhance.cli.app import app
+from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.space_configs import BARE_SPACE, TUNED_SPACE, demo_space_text
 from genie_enhance.emulator import Emulator, EmulatorOptions
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.support.paths import REPO
 
 TOKEN = "dapi-timing-test-5b0c9e7a21d4f836"
 SPACE_ID = "01f0bb22cc33dd44ee55ff6677889900"
@@ -38,7 +38,7 @@ def root(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(demo_db, root / "demo.duckdb")
     for name in (BARE_SPACE, TUNED_SPACE):
         (root / name).write_text(demo_space_text(name), encoding="utf-8")
-    shutil.copytree(REPO / "benchmarks", root / "benchmarks")
+    shutil.copytree(DEMO_BENCHMARKS, root / "benchmarks")
     return root
 
 

@@ -26,16 +26,16 @@ from typer.testing import CliRunner
 import genie_enhance.cli  # noqa: F401  (registers every command on the app)
 from genie_enhance.benchmarks import load_benchmarks
 from genie_enhance.cli.app import app
+from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.space_configs import BARE_SPACE, demo_space_text
 from genie_enhance.emulator import Emulator, FaultOptions
 from genie_enhance.space.io import canonical_bytes, load_space, parse_space
 from genie_enhance.tracking import TrackingStore
-from genie_enhance_tests.support.paths import REPO
 
 TOKEN = "dapi-h6-never-leak-9c41e7b2a05d38f6"
 SPACE_ID = "01f0aa11bb22cc33dd44ee55ff667788"
 WAREHOUSE_ID = "demo-warehouse-1"
-BENCHMARK_FILE = REPO / "benchmarks" / "commerce.md"  # one demo file keeps the module fast (copied: see `shared`)
+BENCHMARK_FILE = DEMO_BENCHMARKS / "commerce.md"  # one demo file keeps the module fast (copied: see `shared`)
 FAST = ["--poll-interval", "0.001", "--concurrency", "8", "--llm", "off", "--json",
         "--settle-s", "0", "--settle-slow-s", "0"]  # the emulator applies updates at once (no --propagation-s)
 UNLIMITED = ["--rate-per-minute", "1000000"]

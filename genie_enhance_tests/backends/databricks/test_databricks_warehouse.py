@@ -50,7 +50,7 @@ def test_cells_convert_by_manifest_type(sdk_client: WorkspaceClient, emulator: E
     assert isinstance(row[2], Decimal) and row[2] == Decimal("1.25")
     assert isinstance(row[3], float) and row[3] == 1.5
     assert row[4] == dt.date(2024, 2, 29)
-    assert row[5] == dt.datetime(2024, 1, 2, 3, 4, 5, 123000, tzinfo=dt.timezone.utc)  # TIMESTAMP is an instant
+    assert row[5] == dt.datetime(2024, 1, 2, 3, 4, 5, 123000, tzinfo=dt.UTC)  # TIMESTAMP is an instant
     assert row[6] == dt.datetime(2024, 1, 2, 3, 4, 5)  # TIMESTAMP_NTZ is not
     assert row[7] == True  # noqa: E712 - a numpy bool after pandas inference (the string "true" would fail)
     assert result.columns == ["i", "n", "d", "f", "dt", "ts", "ntz", "b", "l", "s"]

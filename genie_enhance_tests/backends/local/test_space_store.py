@@ -150,7 +150,7 @@ def test_export_wrapper_is_preserved(tmp_path: Path, fixtures_dir: Path) -> None
     assert document.space.data_sources.metric_views == space.data_sources.metric_views
 
 
-def _racer(path: str, etag: str, label: str, queue: "multiprocessing.Queue[str]", start) -> None:
+def _racer(path: str, etag: str, label: str, queue: multiprocessing.Queue[str], start) -> None:
     store = FileSpaceStore(path)
     space, _ = store.export()
     space.data_sources.tables[0].description = [label]

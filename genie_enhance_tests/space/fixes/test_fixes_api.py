@@ -7,6 +7,7 @@ import json
 from typing import get_args
 
 import pytest
+from pydantic import ValidationError
 
 from genie_enhance.errors import FixError
 from genie_enhance.space.fixes import (
@@ -200,5 +201,5 @@ def test_dedupe_fixes_keeps_first_by_key() -> None:
 
 def test_fixes_are_immutable() -> None:
     fix = AddSynonym(table=ORDERS, column="amt_usd", synonym="revenue")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         fix.synonym = "other"  # type: ignore[misc]

@@ -3,7 +3,6 @@ and correcting an existing spec with `fix_join`."""
 
 from __future__ import annotations
 
-
 import pytest
 from pydantic import ValidationError
 
@@ -12,7 +11,13 @@ from genie_enhance.space.fixes import AddJoin, ColumnPair, FixJoin, parse_fix
 from genie_enhance.space.ids import is_valid_id
 from genie_enhance.space.io import load_space
 from genie_enhance_tests.support.fixes_helpers import (
-    CUSTOMERS, JOIN_ID, ORDERS, PRODUCTS, as_dict, as_json, small_space,
+    CUSTOMERS,
+    JOIN_ID,
+    ORDERS,
+    PRODUCTS,
+    as_dict,
+    as_json,
+    small_space,
 )
 from genie_enhance_tests.support.paths import GENIE_SPACES
 

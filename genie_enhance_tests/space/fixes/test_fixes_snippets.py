@@ -8,8 +8,8 @@ from pydantic import ValidationError
 from genie_enhance.errors import FixError
 from genie_enhance.space.fixes import AddSqlSnippet, AppendTextInstruction, SetTextInstruction
 from genie_enhance.space.ids import is_valid_id
-from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.io import parse_space
+from genie_enhance.space.model import SerializedSpace
 from genie_enhance_tests.support.fixes_helpers import as_dict, as_json, fixture_space, small_space
 
 TOTAL_SALES = "50000000000000000000000000000001"

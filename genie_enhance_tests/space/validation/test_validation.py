@@ -13,7 +13,6 @@ from genie_enhance.space.io import load_document, parse_space
 from genie_enhance.space.normalize import normalize, upgrade_to_v2
 from genie_enhance.space.validation import Problem, validate_space
 from genie_enhance.space.validation.params import bind_parameters, parameter_markers
-
 from genie_enhance_tests.support.paths import GENIE_SPACES
 from genie_enhance_tests.support.validation_helpers import (
     BENCH,

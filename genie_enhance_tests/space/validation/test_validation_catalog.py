@@ -20,7 +20,6 @@ from genie_enhance_tests.support.validation_helpers import (
     valid_space_dict,
 )
 
-
 # ---------------------------------------------------------------------------------------------- catalog
 CATALOG_CASES: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("unknown table", lambda d: d["data_sources"]["tables"].append({"identifier": "shop.sales.returns"}),

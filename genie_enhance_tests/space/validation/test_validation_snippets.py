@@ -16,12 +16,12 @@ from typer.testing import CliRunner, Result
 import genie_enhance.cli  # noqa: F401 - registers the commands on `app`
 from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.cli.app import app
+from genie_enhance.emulator import Emulator
 from genie_enhance.space.io import parse_space
 from genie_enhance.space.validation import validate_space
-from genie_enhance.emulator import Emulator
 from genie_enhance.space.validation.deny import DENY_LIST, denied_calls
-from genie_enhance.space.validation.problems import RULES, Severity
 from genie_enhance.space.validation.execution import check_execution
+from genie_enhance.space.validation.problems import RULES, Severity
 from genie_enhance.sql import ensure_read_only
 from genie_enhance_tests.support.emulator import TOKEN, emulator_space
 from genie_enhance_tests.support.validation_helpers import valid_space_dict

@@ -7,6 +7,7 @@ from genie_enhance.backends.local.offline_genie.keywords import COMPARISON_FILLE
 from genie_enhance.backends.local.offline_genie.markers import Compare, negated
 from genie_enhance.backends.local.offline_genie.mentions import Mention
 from genie_enhance.backends.local.offline_genie.reader import QuestionReader
+from genie_enhance.core.required import required
 
 
 class ClauseReader(QuestionReader):
@@ -37,7 +38,7 @@ class ClauseReader(QuestionReader):
                     intent.conditions.append(values[(id(t.column), op)])
                 m.used = True
             elif m.first("filter") is not None:
-                intent.conditions.append(Condition("snippet", snippet=m.first("filter").snippet))
+                intent.conditions.append(Condition("snippet", snippet=required(m.first("filter"), "a filter target").snippet))
                 m.used = True
 
     def _comparison(self, cmp: Compare) -> Condition | None:
@@ -52,14 +53,14 @@ class ClauseReader(QuestionReader):
             if m is self.measure_mention and measure is not None and measure.agg is not None and intent.dims:
                 return Condition("compare", measure=measure, op=cmp.op, values=cmp.values)
             if t.kind == "measure":
-                snippet_measure = Measure(t.table, "SNIPPET", snippet=t.snippet)
+                snippet_measure = Measure(t.tbl, "SNIPPET", snippet=t.snippet)
                 return Condition("compare", measure=snippet_measure, op=cmp.op, values=cmp.values)
-            if t.kind == "column" and t.column.category == "number":
+            if t.kind == "column" and t.col.category == "number":
                 m.used = True
                 return Condition("compare", column=t.column, op=cmp.op, values=cmp.values)
             if t.kind == "table" and m is after and intent.measure is not None and intent.dims:
                 m.used = True
-                return Condition("compare", measure=Measure(t.table, "COUNT"), op=cmp.op, values=cmp.values)
+                return Condition("compare", measure=Measure(t.tbl, "COUNT"), op=cmp.op, values=cmp.values)
         col = self.roles.default_numeric(intent)
         return Condition("compare", column=col, op=cmp.op, values=cmp.values) if col is not None else None
 
@@ -70,7 +71,7 @@ class ClauseReader(QuestionReader):
         for m in self.mentions:
             t = self.roles.choose(m, "dim")
             if t.kind == "column" and (not m.used or any(m is d for _, d in dims)):
-                cols.append(t.column)
+                cols.append(t.col)
                 m.used = True
         intent.dims = []
         table = self.roles.main_table([])

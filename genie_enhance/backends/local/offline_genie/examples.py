@@ -4,8 +4,9 @@ Literals are the parts of a question that may differ between two askings of the 
 ISO dates, stored values (entity matching) and words the example SQL holds as string literals. The two questions
 are aligned word by word (difflib); each literal of the example question is paired with the words that replace it.
 Similarity is the Jaccard overlap of the remaining content words (literal positions count as equal), with
-"per/each/every/across" read as "by" and "how many"/"how much" kept as count/sum. The example is reused when similarity ≥ `THRESHOLD` and every literal of the
-asked question found a slot in the example (otherwise the example answers a different question).
+"per/each/every/across" read as "by" and "how many"/"how much" kept as count/sum. The example is reused when
+similarity ≥ `THRESHOLD` and every literal of the asked question found
+a slot in the example (otherwise the example answers a different question).
 
 Adapting: `:parameters` are bound from the aligned literal when the example question shows the parameter's
 default value, else from a literal of the parameter's type, else their default; other SQL literals equal to an
@@ -23,6 +24,7 @@ from sqlglot import exp
 from genie_enhance.backends.local.offline_genie.mentions import find_mentions
 from genie_enhance.backends.local.offline_genie.text import STOPWORDS, format_number
 from genie_enhance.backends.local.offline_genie.vocabulary import Vocabulary
+from genie_enhance.core.required import required
 from genie_enhance.errors import ReadOnlySqlError, SqlParseError
 from genie_enhance.space.lines import join_lines
 from genie_enhance.space.model import SerializedSpace, SqlParameter
@@ -43,7 +45,7 @@ class Slot:
     end: int
     kind: str
     text: str
-    value: object
+    value: str | float | None  # a number's value, else the text
 
 
 @dataclass
@@ -51,11 +53,11 @@ class Example:
     question: str
     tokens: list[Token]
     slots: list[Slot]
-    tree: exp.Expression
+    tree: exp.Expr
     parameters: list[SqlParameter]
 
 
-def _string_literals(tree: exp.Expression) -> list[str]:
+def _string_literals(tree: exp.Expr) -> list[str]:
     return [lit.this for lit in tree.find_all(exp.Literal) if lit.is_string and lit.this.strip()]
 
 
@@ -72,7 +74,7 @@ def _slots(tokens: list[Token], vocab: Vocabulary, strings: list[str]) -> list[S
                 taken.update(range(i, i + len(words)))
     for m in find_mentions(tokens, vocab):
         if m.kinds == {"value"} and not taken.intersection(range(m.start, m.end)):
-            value = m.targets[0].value
+            value = required(m.targets[0].value, "a value target's value")
             slots.append(Slot(m.start, m.end, "string", value, value))
             taken.update(range(m.start, m.end))
     for i, t in enumerate(tokens):
@@ -174,13 +176,13 @@ def find_example(question: str, examples: list[Example], vocab: Vocabulary) -> M
     return best
 
 
-def _literal(slot: Slot, numeric: bool) -> exp.Expression:
+def _literal(slot: Slot, numeric: bool) -> exp.Expr:
     if slot.kind == "number" and numeric:
-        return exp.Literal.number(format_number(float(slot.value)))
+        return exp.Literal.number(format_number(float(slot.value if slot.value is not None else slot.text)))
     return exp.Literal.string(str(slot.value) if slot.kind != "number" else slot.text)
 
 
-def _param_value(p: SqlParameter, match: Match, used: set[int]) -> exp.Expression | None:
+def _param_value(p: SqlParameter, match: Match, used: set[int]) -> exp.Expr | None:
     """A parameter's value: the asked literal aligned with its default in the example question, else an asked
     literal of its type that no slot took, else its default value."""
     numeric = (p.type_hint or "").upper().startswith(_NUMERIC_TYPES)
@@ -203,7 +205,7 @@ def adapt_sql(match: Match) -> str | None:
     """The example's SQL with parameters bound and changed literals swapped; None if a parameter stays unbound."""
     tree = match.example.tree.copy()
     used: set[int] = set()
-    values: dict[str, exp.Expression] = {}
+    values: dict[str, exp.Expr] = {}
     for p in match.example.parameters:
         value = _param_value(p, match, used)
         if value is None:
@@ -229,7 +231,7 @@ def _same_literal(lit: exp.Literal, slot: Slot) -> bool:
     if slot.kind != "number":
         return False
     try:
-        return float(lit.this) == float(slot.value)
+        return float(lit.this) == float(slot.value if slot.value is not None else slot.text)
     except ValueError:
         return False
 

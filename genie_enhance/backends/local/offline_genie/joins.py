@@ -26,7 +26,7 @@ _RT = re.compile(r"--rt=FROM_RELATIONSHIP_TYPE_([A-Z_]+?)--")
 class JoinEdge:
     left: str
     right: str
-    condition: exp.Expression  # columns qualified by table key
+    condition: exp.Expr  # columns qualified by table key
     columns: list[ColumnInfo]
     relationship: str = ""  # MANY_TO_ONE | ONE_TO_MANY | ONE_TO_ONE | MANY_TO_MANY ("" when unknown), left → right
 

@@ -48,7 +48,7 @@ FILLERS = {
 }
 COMPARISON_FILLERS = {
     "with", "is", "are", "was", "were", "of", "a", "an", "the", "that", "have", "has", "had", "where", "whose",
-    "in", "worth", "value", "whose", "been", "be", "than", "total",
+    "in", "worth", "value", "been", "be", "than", "total",
 }
 
 KEYWORDS = (

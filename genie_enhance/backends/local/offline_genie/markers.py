@@ -9,10 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from genie_enhance.backends.local.offline_genie.keywords import (
-    COMPARISONS, GRAIN_ADJECTIVES, GRAINS, GROUP_MARKERS, LEAST, MOST, RANK_WORDS, YEAR_PREPOSITIONS,
+    COMPARISONS,
+    GRAIN_ADJECTIVES,
+    GRAINS,
+    GROUP_MARKERS,
+    LEAST,
+    MOST,
+    RANK_WORDS,
+    YEAR_PREPOSITIONS,
 )
 from genie_enhance.backends.local.offline_genie.mentions import Mention
 from genie_enhance.backends.local.offline_genie.text import MONTHS
+from genie_enhance.core.required import required
 from genie_enhance.words import Token
 
 NEGATIONS = {"not", "excluding", "except", "exclude", "without", "other", "non", "outside"}
@@ -143,7 +151,8 @@ class MarkerFinder:
                     self.out.time.append(TimeFilter("date", self._prep(i), [tok.raw], i))
                     self.out.used.add(i)
             elif tok.is_year and i not in self.covered:
-                self.out.time.append(TimeFilter("year", self._prep_skip_month(i), [int(tok.number)], i))
+                year = int(required(tok.number, "a year's number"))
+                self.out.time.append(TimeFilter("year", self._prep_skip_month(i), [year], i))
                 self.out.used.add(i)
                 self._month_or_quarter(i)
         for i, tok in enumerate(self.tokens):

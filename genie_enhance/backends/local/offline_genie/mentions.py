@@ -157,9 +157,9 @@ def _compounds(mentions: list[Mention]) -> list[Mention]:
     out: list[Mention] = []
     for m in ordered:
         prev = out[-1] if out else None
-        owners = {t.table.key for t in prev.targets if t.kind == "table"} if prev is not None else set()
+        owners = {t.tbl.key for t in prev.targets if t.kind == "table"} if prev is not None else set()
         own = [(t, r) for t, r in zip(m.targets, m.ranks or [m.priority] * len(m.targets))
-               if t.kind == "column" and t.column.table_key in owners and t.column.category != "temporal"]
+               if t.kind == "column" and t.col.table_key in owners and t.col.category != "temporal"]
         if prev is not None and prev.end == m.start and own and "table" not in m.kinds:
             out[-1] = Mention(prev.start, m.end, [t for t, _ in own], max(r for _, r in own), [r for _, r in own])
             continue

@@ -13,10 +13,11 @@ import random
 
 from genie_enhance.backends.local.offline_genie.intent import Intent
 from genie_enhance.backends.local.offline_genie.roles import is_key
+from genie_enhance.core.required import required
 
 
 def noise_rng(seed: int, question: str, nth: int) -> random.Random:
-    digest = hashlib.sha256(f"{seed}\x1f{question}\x1f{nth}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{seed}\x1f{question}\x1f{nth}".encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
@@ -40,9 +41,11 @@ def perturb(intent: Intent, rng: random.Random) -> str | None:
     if choice == "drop_filter":
         intent.conditions.pop(rng.randrange(len(intent.conditions)))
     elif choice == "swap_column":
+        m = required(m, "the measure")  # the option exists only with a measure
         others = [c for c in m.table.columns.values() if c is not m.column and c.category == "number" and not is_key(c)]
         m.column = rng.choice(others)
     elif choice == "swap_aggregate":
+        m = required(m, "the measure")
         m.agg = rng.choice([a for a in ("SUM", "AVG", "MIN", "MAX") if a != m.agg])
     else:
         intent.dims.pop(rng.randrange(len(intent.dims)))

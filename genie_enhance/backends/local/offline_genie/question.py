@@ -18,7 +18,15 @@ from __future__ import annotations
 from genie_enhance.backends.local.offline_genie.clauses import ClauseReader
 from genie_enhance.backends.local.offline_genie.intent import Dimension, Intent, Measure, Rank
 from genie_enhance.backends.local.offline_genie.keywords import (
-    AGGREGATES, DISTINCT, EARLIEST, FILLERS, GROUP_MARKERS, LATEST, LEAST, LIST_WORDS, MOST,
+    AGGREGATES,
+    DISTINCT,
+    EARLIEST,
+    FILLERS,
+    GROUP_MARKERS,
+    LATEST,
+    LEAST,
+    LIST_WORDS,
+    MOST,
 )
 from genie_enhance.backends.local.offline_genie.mentions import Mention
 from genie_enhance.backends.local.offline_genie.roles import is_key
@@ -159,9 +167,9 @@ class QuestionParser(ClauseReader):
         """"Which 3 regions have the fewest orders": a count before the superlative is the ranking's limit."""
         for i in range(sup):
             tok = self.tokens[i]
-            whole = tok.kind == "number" and not tok.is_year and bool(tok.number) and tok.number.is_integer()
-            if i not in self.used and whole:
-                self.markers.rank_limit = int(tok.number)
+            n = tok.number
+            if i not in self.used and tok.kind == "number" and not tok.is_year and n and n.is_integer():
+                self.markers.rank_limit = int(n)
                 self.used.add(i)
                 return
 
@@ -211,13 +219,13 @@ class QuestionParser(ClauseReader):
 
     def _measure_like(self, m: Mention) -> bool:
         t = self.roles.choose(m, "measure")
-        return t.kind == "measure" or (t.kind == "column" and t.column.category == "number" and not is_key(t.column))
+        return t.kind == "measure" or (t.kind == "column" and t.col.category == "number" and not is_key(t.col))
 
     def _dim_like(self, m: Mention) -> bool:
         t = self.roles.choose(m, "dim")
         if t.kind in ("expression", "table"):
             return True
-        return t.kind == "column" and (t.column.category != "number" or is_key(t.column))
+        return t.kind == "column" and (t.col.category != "number" or is_key(t.col))
 
     def _implicit_measure(
         self, dims: list[tuple[int, Mention]], agg: tuple[str, Mention | None] | None, ranked: bool
@@ -238,7 +246,7 @@ class QuestionParser(ClauseReader):
                 if m.used or m.priority < 2 and kind == "column" and not dims:
                     continue
                 t = self.roles.choose(m, "measure")
-                if t.kind != kind or (kind == "column" and (t.column.category != "number" or is_key(t.column))):
+                if t.kind != kind or (kind == "column" and (t.col.category != "number" or is_key(t.col))):
                     continue
                 if kind == "column" and self._listing_words() and not dims and self.markers.rank_pos is None:
                     continue  # "list orders with amount …": rows, not a sum
@@ -286,7 +294,7 @@ class QuestionParser(ClauseReader):
             # "top 10 posters": rank by the rows that reference them, as for a table subject (see roles)
             m.table = self.roles.referencing_table(m.table) or m.table
         own_column = dim.table is not None and m.column is not None and m.column.table_key == dim.table.key
-        if own_column and m.snippet is None and ranked[2] is None:
+        if own_column and m.snippet is None and (ranked is None or ranked[2] is None):
             m.agg = None  # "top 5 orders by amount": rank the rows themselves
         intent.dims.insert(0, dim)
 

@@ -17,6 +17,7 @@ from genie_enhance.backends.local.offline_genie.intent import Dimension, Intent,
 from genie_enhance.backends.local.offline_genie.mentions import Mention
 from genie_enhance.backends.local.offline_genie.schema import ColumnInfo, TableInfo
 from genie_enhance.backends.local.offline_genie.vocabulary import Target, Vocabulary
+from genie_enhance.core.required import required
 
 NEAR_TABLE_WORDS = 3  # "orders placed in 2024": a table this close before a time phrase owns its date
 
@@ -55,7 +56,7 @@ class RoleChooser:
         for m in mentions:
             t = m.first("table")
             if t is not None and t.table not in self.focus and (m.kinds == {"table"} or int(m.rank(t)) >= 3):
-                self.focus.append(t.table)
+                self.focus.append(t.tbl)
         self.context: list[str] = []
 
     def choose(self, m: Mention, role: str) -> Target:
@@ -83,7 +84,7 @@ class RoleChooser:
     def measure(self, m: Mention, agg: str | None) -> Measure | None:
         """The measure a mention names under an aggregation word (None: no word, pick the natural one)."""
         t = self.choose(m, "count" if agg in ("COUNT", "COUNT_DISTINCT") else "measure")
-        table = t.table or self.vocab.table_of(t.column)
+        table = t.table or self.vocab.table_of(t.col)
         self._use(table)
         if t.kind in ("value", "filter"):
             return Measure(table, "COUNT")  # "how many premium customers": count rows; the value filters them
@@ -103,9 +104,9 @@ class RoleChooser:
             if agg == "COUNT_DISTINCT":
                 return Measure(table, "COUNT_DISTINCT", column=table.key_column())
             return Measure(table, "COUNT")
-        col = t.column
+        col = t.col
         numeric = col.category == "number" and not is_key(col)
-        agg = {"EARLIEST": "MIN", "LATEST": "MAX"}.get(agg, agg)
+        agg = {"EARLIEST": "MIN", "LATEST": "MAX"}.get(agg, agg) if agg is not None else None
         if agg is None:
             agg = "SUM" if numeric else "COUNT_DISTINCT"
         elif agg == "COUNT":
@@ -164,14 +165,14 @@ class RoleChooser:
         before = [m for m in self.mentions if m.end <= pos]
         last = max(before, key=lambda m: m.end) if before else None
         if last is not None and pos - last.end <= NEAR_TABLE_WORDS and last.first("table"):
-            candidates.append(last.first("table").table)
+            candidates.append(required(last.first("table"), "a table target").tbl)
         if intent.measure is not None:
             candidates += [self.vocab.tables[k] for k in intent.measure.tables]
         for d in intent.dims:
             if d.table is not None or d.column is not None:
-                candidates.append(d.table or self.vocab.table_of(d.column))
+                candidates.append(d.table or self.vocab.table_of(required(d.column, "the dimension's column")))
             else:
-                candidates.append(self.vocab.tables[d.snippet.tables[0]])
+                candidates.append(self.vocab.tables[required(d.snippet, "the dimension's snippet").tables[0]])
         candidates += [self.vocab.tables[k] for c in intent.conditions for k in c.tables]
         candidates += self.focus + list(self.vocab.tables.values())
         for table in candidates:

@@ -27,6 +27,7 @@ from genie_enhance.backends.local.offline_genie.question import parse_question
 from genie_enhance.backends.local.offline_genie.sql_builder import Unrelatable, build_sql
 from genie_enhance.backends.local.offline_genie.vocabulary import Vocabulary, build_vocabulary
 from genie_enhance.core.protocols import AnswerStatus, GenieAnswer, Warehouse
+from genie_enhance.core.required import required
 from genie_enhance.space.io import space_to_json
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.sql import ensure_read_only
@@ -50,7 +51,7 @@ class OfflineGenie:
         warehouse: Warehouse,
         *,
         latency_ms: float = 0,
-        max_per_minute: int | None = None,
+        max_per_minute: float | None = None,
         noise: float = 0.0,
         seed: int = 0,
     ) -> None:
@@ -164,7 +165,7 @@ def _describe(intent: Intent) -> str:
     """A one-line summary of what the SQL computes."""
     if intent.measure is None:
         what = ", ".join(c.name for c in intent.select[:4]) + (" …" if len(intent.select) > 4 else "")
-        return f"Here are the {what} rows from {intent.select_table.short}."
+        return f"Here are the {what} rows from {required(intent.select_table, 'the listed table').short}."
     text = intent.measure.alias.replace("_", " ")
     if intent.dims:
         names = [d.alias or (d.column.name if d.column else d.table.short if d.table else "") for d in intent.dims]

@@ -38,7 +38,7 @@ class Snippet:
 
     kind: str
     name: str
-    tree: exp.Expression
+    tree: exp.Expr
     tables: list[str]
     columns: list[ColumnInfo]
     phrases: list[tuple[str, ...]] = field(default_factory=list)
@@ -84,8 +84,8 @@ def _lookup(table: TableInfo, name: str) -> ColumnInfo | None:
 
 
 def bind(
-    tree: exp.Expression, resolver: TableResolver, prefer: list[str] | None = None
-) -> tuple[exp.Expression, list[ColumnInfo]] | None:
+    tree: exp.Expr, resolver: TableResolver, prefer: list[str] | None = None
+) -> tuple[exp.Expr, list[ColumnInfo]] | None:
     """A copy of `tree` whose columns are qualified by table key, and the columns used; None if one is unknown."""
     out = tree.copy()
     used: list[ColumnInfo] = []
@@ -104,7 +104,7 @@ def bind(
     return out, used
 
 
-def qualify(tree: exp.Expression, aliases: dict[str, str]) -> exp.Expression:
+def qualify(tree: exp.Expr, aliases: dict[str, str]) -> exp.Expr:
     """A copy of a bound tree with table keys replaced by the query's table aliases."""
     out = tree.copy()
     for col in out.find_all(exp.Column):
@@ -113,7 +113,7 @@ def qualify(tree: exp.Expression, aliases: dict[str, str]) -> exp.Expression:
     return out
 
 
-def parse_expression(sql: str) -> exp.Expression | None:
+def parse_expression(sql: str) -> exp.Expr | None:
     try:
         tree = sqlglot.parse_one(sql, read=DIALECT)
     except (ParseError, TokenError, ValueError):
@@ -121,7 +121,7 @@ def parse_expression(sql: str) -> exp.Expression | None:
     return None if tree is None or isinstance(tree, (exp.Query, exp.Command)) else tree
 
 
-def classify(tree: exp.Expression) -> str:
+def classify(tree: exp.Expr) -> str:
     """`measure` if it aggregates, `filter` if it is a condition, else `expression`."""
     if tree.find(exp.AggFunc):
         return "measure"

@@ -22,6 +22,7 @@ from genie_enhance.backends.local.offline_genie.schema import ColumnInfo, TableI
 from genie_enhance.backends.local.offline_genie.snippets import qualify
 from genie_enhance.backends.local.offline_genie.text import format_number
 from genie_enhance.backends.local.offline_genie.vocabulary import Vocabulary
+from genie_enhance.core.required import required
 from genie_enhance.sql import DIALECT
 
 _AGG = {"SUM": exp.Sum, "AVG": exp.Avg, "MIN": exp.Min, "MAX": exp.Max}
@@ -38,7 +39,7 @@ class Unrelatable(Exception):
         self.right = right
 
 
-def _table(info: TableInfo, alias: str) -> exp.Table:
+def _table(info: TableInfo, alias: str) -> exp.Expr:
     parts = info.parts
     table = exp.Table(this=exp.to_identifier(parts[-1]))
     if len(parts) >= 2:
@@ -48,7 +49,7 @@ def _table(info: TableInfo, alias: str) -> exp.Table:
     return table.as_(alias) if alias else table
 
 
-def _number(value: float) -> exp.Literal:
+def _number(value: float) -> exp.Expr:
     return exp.Literal.number(format_number(value))
 
 
@@ -115,7 +116,7 @@ class SqlBuilder:
     def col(self, c: ColumnInfo) -> exp.Column:
         return exp.column(exp.to_identifier(c.name), table=exp.to_identifier(self.aliases[c.table_key]))
 
-    def measure_expr(self, m: Measure, fanout: bool) -> exp.Expression:
+    def measure_expr(self, m: Measure, fanout: bool) -> exp.Expr:
         if m.snippet is not None and m.agg == "SNIPPET":
             return qualify(m.snippet.tree, self.aliases)
         inner = None
@@ -124,7 +125,7 @@ class SqlBuilder:
         elif m.column is not None:
             inner = self.col(m.column)
         if m.agg is None:
-            return inner
+            return required(inner, f"the column of the row-level measure over {m.table.short}")
         if m.agg == "COUNT" and inner is None:
             key = m.table.key_column()
             if fanout and key is not None:
@@ -136,31 +137,35 @@ class SqlBuilder:
             return exp.Count(this=inner)
         return _AGG[m.agg](this=inner)
 
-    def dim_expr(self, d: Dimension, col: ColumnInfo | None) -> exp.Expression:
+    def dim_expr(self, d: Dimension, col: ColumnInfo | None) -> exp.Expr:
         if d.snippet is not None:
             return qualify(d.snippet.tree, self.aliases)
+        column = self.col(required(col, "the dimension's column"))
         if d.grain:
-            return exp.TimestampTrunc(this=self.col(col), unit=exp.var(d.grain))
-        return self.col(col)
+            return exp.TimestampTrunc(this=column, unit=exp.var(d.grain))
+        return column
 
-    def condition(self, c: Condition, fanout: bool) -> exp.Expression:
+    def condition(self, c: Condition, fanout: bool) -> exp.Expr:
         if c.kind == "snippet":
-            return exp.paren(qualify(c.snippet.tree, self.aliases))
+            return exp.paren(qualify(required(c.snippet, "a snippet condition's snippet").tree, self.aliases))
+        target: exp.Expr
+        values: list[exp.Expr]
         if c.kind == "equals":
-            target = self.col(c.column)
+            target = self.col(required(c.column, "an equals condition's column"))
             lits = [exp.Literal.string(v) for v in c.values]
             cond = exp.EQ(this=target, expression=lits[0]) if len(lits) == 1 else exp.In(this=target, expressions=lits)
             if c.op == "=":
                 return cond
             return exp.not_(cond) if len(lits) > 1 else exp.NEQ(this=target, expression=lits[0])
         if c.kind in _PART:
-            target = exp.Anonymous(this=_PART[c.kind], expressions=[self.col(c.column)])
+            target = exp.Anonymous(this=_PART[c.kind], expressions=[self.col(required(c.column, "a date part's column"))])
             values = [_number(v) for v in c.values]
         elif c.kind == "date":
-            target = exp.cast(self.col(c.column), "DATE")
+            target = exp.cast(self.col(required(c.column, "a date condition's column")), "DATE")
             values = [exp.cast(exp.Literal.string(v), "DATE") for v in c.values]
         else:
-            target = self.measure_expr(c.measure, fanout) if c.measure is not None else self.col(c.column)
+            target = (self.measure_expr(c.measure, fanout) if c.measure is not None
+                      else self.col(required(c.column, "a comparison's column")))
             values = [_number(v) for v in c.values]
         if c.op == "between":
             return exp.Between(this=target, low=values[0], high=values[1])
@@ -192,7 +197,7 @@ class SqlBuilder:
         return query
 
     def _aggregate(self, query: exp.Select, fanout: bool) -> exp.Select:
-        intent, m = self.intent, self.intent.measure
+        intent, m = self.intent, required(self.intent.measure, "the aggregate's measure")
         dims = [(d, self.dim_expr(d, c)) for d, c in self.dim_columns]
         measure = self.measure_expr(m, fanout)
         alias = m.alias or "value"

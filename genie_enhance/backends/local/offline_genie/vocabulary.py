@@ -21,6 +21,7 @@ from genie_enhance.backends.local.offline_genie.schema import ColumnInfo, TableI
 from genie_enhance.backends.local.offline_genie.snippets import Snippet, TableResolver, load_definitions, load_snippets
 from genie_enhance.backends.local.offline_genie.text import STOPWORDS
 from genie_enhance.core.protocols import Warehouse
+from genie_enhance.core.required import required
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.space.normalize import upgrade_to_v2
 from genie_enhance.words import stems
@@ -40,6 +41,19 @@ class Target:
     column: ColumnInfo | None = None
     snippet: Snippet | None = None
     value: str | None = None
+
+    # the reference its kind guarantees: a column target's column, a table target's table, a snippet target's snippet
+    @property
+    def col(self) -> ColumnInfo:
+        return required(self.column, f"the column of {self!r}")
+
+    @property
+    def tbl(self) -> TableInfo:
+        return required(self.table, f"the table of {self!r}")
+
+    @property
+    def snip(self) -> Snippet:
+        return required(self.snippet, f"the snippet of {self!r}")
 
     def __repr__(self) -> str:
         ref = self.snippet or self.column or self.table

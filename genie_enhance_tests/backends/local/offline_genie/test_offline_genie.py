@@ -14,7 +14,13 @@ from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.space.ids import stable_id
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance_tests.backends.local.offline_genie.space_builders import (
-    ORDERS_CUSTOMERS, col, make_space, passes, snippet, table, with_orders,
+    ORDERS_CUSTOMERS,
+    col,
+    make_space,
+    passes,
+    snippet,
+    table,
+    with_orders,
 )
 from genie_enhance_tests.support.shops import CUSTOMERS, ORDERS
 

@@ -14,7 +14,11 @@ from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.proposers.heuristic.data import DataProbe
 from genie_enhance.words import stem
 from genie_enhance_tests.backends.local.offline_genie.space_builders import (
-    ORDERS_CUSTOMERS, col, make_space, passes, table,
+    ORDERS_CUSTOMERS,
+    col,
+    make_space,
+    passes,
+    table,
 )
 from genie_enhance_tests.support.shops import CUSTOMERS, ORDERS, REGIONS
 

@@ -13,7 +13,13 @@ from genie_enhance.backends.local.warehouse import DuckDBWarehouse
 from genie_enhance.core.protocols import AnswerStatus, Genie
 from genie_enhance.sql import ensure_read_only
 from genie_enhance_tests.backends.local.offline_genie.space_builders import (
-    ORDERS_CUSTOMERS, col, join, make_space, passes, table, with_orders,
+    ORDERS_CUSTOMERS,
+    col,
+    join,
+    make_space,
+    passes,
+    table,
+    with_orders,
 )
 from genie_enhance_tests.support.shops import CUSTOMERS, ORDERS, REGIONS
 
