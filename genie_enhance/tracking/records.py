@@ -58,7 +58,7 @@ class CampaignSpec(BaseModel):
     started_at: datetime = Field(default_factory=_aware_now)
 
 
-class IterationOutcome(BaseModel):
+class IterationFields(BaseModel):
     """What one iteration measured, decided and cost: the fields the summary written and the record read share."""
 
     score_train: float | None = None
@@ -79,7 +79,7 @@ class IterationOutcome(BaseModel):
     applied_version_id: str | None = None
 
 
-class IterationSummary(IterationOutcome):
+class IterationSummary(IterationFields):
     """The outcome of one complete iteration, written by `complete_iteration` in the same transaction that marks
     it complete."""
 
@@ -110,7 +110,7 @@ class CampaignRecord(_Record):
     best_version_id: str | None
 
 
-class IterationRecord(IterationOutcome):
+class IterationRecord(IterationFields):
     """A row of `iterations`: the outcome (empty until complete) plus which iteration and config it scored."""
 
     model_config = ConfigDict(frozen=True)
