@@ -19,7 +19,7 @@ PACKAGE_FILES = [
     "genie_enhance/demo/benchmarks/commerce.md",
     "genie_enhance/demo/spaces/space_bare.json",
     "genie_enhance/llm/templates/failure_analysis.md.j2",
-    "genie_enhance/tracking/templates/report.html.j2",
+    "genie_enhance/report/templates/report.html.j2",
 ]
 PROBE = """
 import json, sys
@@ -28,7 +28,7 @@ from genie_enhance.benchmarks import load_benchmarks
 from genie_enhance.demo.build import DEMO_BENCHMARKS
 from genie_enhance.demo.space_configs import BARE_SPACE, load_demo_space
 from genie_enhance.llm.prompts import render
-from genie_enhance.tracking.report_render import TEMPLATES
+from genie_enhance.report.render import TEMPLATES
 print(json.dumps({
     "package": genie_enhance.__file__,
     "benchmarks": len(load_benchmarks(DEMO_BENCHMARKS)),

@@ -24,7 +24,7 @@ from genie_enhance.report.charts import category_chart, score_chart
 from genie_enhance.report.data import GridCell, GridRow, ReportData, build_report_data
 from genie_enhance.tracking.store import TrackingStore
 
-TEMPLATES = package_dir("genie_enhance.tracking", "templates")
+TEMPLATES = package_dir("genie_enhance.report", "templates")
 _TITLE_SQL_CHARS = 400
 
 
