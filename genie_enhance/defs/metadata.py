@@ -97,6 +97,7 @@ def benchmark_results(state: IterationState) -> dict[str, Any]:
         "score_holdout": _num(report.score.holdout),
         "score_all": _num(report.score.all),
         "objective": _num(state.need_scored().objective),
+        "regressions": dg.MetadataValue.int(len(state.decision.regressed) if state.decision else 0),
         "genie_calls": dg.MetadataValue.int(report.genie_calls),
         "failures": md_table(["id", "label", "role", "verdict", "category", "question"], failures),
     }
@@ -124,6 +125,10 @@ def proposed_fixes(state: IterationState) -> dict[str, Any]:
         "decision": dg.MetadataValue.text("rollback" if decision.rollback else decision.action.value),
         "decision_reason": dg.MetadataValue.text(decision.reason),
         "rollback": dg.MetadataValue.bool(decision.rollback),
+        "surgical_rollback": dg.MetadataValue.bool(decision.surgical),
+        "regressions": dg.MetadataValue.int(len(decision.regressed)),
+        "regressed": md_table(["question"], [(q,) for q in decision.regressed]),
+        "removed_fixes": md_table(["fix key"], [(k,) for k in decision.removed]),
         "fixes_proposed": dg.MetadataValue.int(len(planned.proposals)),
         "fixes_rejected": dg.MetadataValue.int(len(planned.rejected)),
         "llm_calls": dg.MetadataValue.int(state.llm_calls),
