@@ -97,7 +97,6 @@ def benchmark_results(state: IterationState) -> dict[str, Any]:
         "score_holdout": _num(report.score.holdout),
         "score_all": _num(report.score.all),
         "objective": _num(state.need_scored().objective),
-        "regressions": dg.MetadataValue.int(len(state.decision.regressed) if state.decision else 0),
         "genie_calls": dg.MetadataValue.int(report.genie_calls),
         "failures": md_table(["id", "label", "role", "verdict", "category", "question"], failures),
     }
@@ -196,6 +195,7 @@ def evolution_metrics(state: IterationState, space_key: str) -> dict[str, Any]:
         "score_holdout": _num(report.score.holdout),
         "score_all": _num(report.score.all),
         "objective": _num(state.need_scored().objective),
+        "regressions": dg.MetadataValue.int(len(state.decision.regressed) if state.decision else 0),
         "fixes_proposed": dg.MetadataValue.int(proposed),
         "fixes_applied": dg.MetadataValue.int(applied),
         "fixes_rejected": dg.MetadataValue.int(rejected),
