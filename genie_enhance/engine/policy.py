@@ -116,7 +116,11 @@ def regressed(history: list[ScoredIteration], policy: Policy) -> bool:
     if not history or history[-1].answered < policy.min_answered:
         return False
     scored = conclusive(history, policy)
-    return len(scored) > 1 and scored[-2].batch_applied and _is_harmful(scored[-2], scored[-1], policy)
+    if len(scored) < 2 or not scored[-2].batch_applied:
+        return False
+    if scored[-2].surgical:  # a surgical candidate stays only if neither the batch nor the version before it beats it
+        return any(_is_harmful(other, scored[-1], policy) for other in scored[-3:-1])
+    return _is_harmful(scored[-2], scored[-1], policy)
 
 
 def decide(history: list[ScoredIteration], policy: Policy) -> Decision:
@@ -137,6 +141,9 @@ def decide(history: list[ScoredIteration], policy: Policy) -> Decision:
     base = dict(rollback=rollback, best_iteration=best.iteration, best_version_id=best.version_id)
     note = (f"batch after iteration {scored[-2].iteration} lowered the score; restoring iteration {best.iteration}. "
             if rollback else "")
+    if rollback and scored[-2].surgical:
+        note = (f"the surgical candidate applied after iteration {scored[-2].iteration} scored below the batch or the "
+                f"version before it; restoring iteration {best.iteration}. ")
 
     def stop(reason: StopReason, why: str) -> Decision:
         return Decision(action=Action.STOP, stop_reason=reason, reason=note + why, **base)

@@ -166,11 +166,21 @@ def record_gate(rt: Runtime, campaign_id: str, iteration: int, measured: GateMea
     n_holdout = max(1, sum(r == "holdout" for r in roles.values()))
     for fix in removed:
         broken = measured.broke.get(fix.fix_id, [])
-        rt.tracking.set_fix_status([fix.fix_id], "reverted", f"harmful: broke {', '.join(broken)} (pass → fail)")
+        rt.tracking.set_fix_status([fix.fix_id], "reverted", _harm(broken, roles))
         rt.tracking.set_fix_effect(fix.fix_id, -sum(roles.get(q) == "holdout" for q in broken) / n_holdout,
                                    -sum(roles.get(q) == "train" for q in broken) / n_train)
     rt.tracking.record_event(campaign_id, SURGICAL if decision.surgical else REGRESSIONS, decision.reason,
                              iteration=iteration, data=data)
+
+
+def _harm(broken: list[str], roles: dict[str, str]) -> str:
+    """Why a removed fix is harmful, as proposers may read it (`blocked_reasons`): the train questions it broke by
+    id, the holdout ones only counted (their ids stay in the gate's event)."""
+    train = [q for q in broken if roles.get(q) != "holdout"]
+    held = len(broken) - len(train)
+    parts = [f"train {', '.join(train)}"] if train else []
+    parts += [f"{held} holdout question(s)"] if held else []
+    return f"harmful: broke {' and '.join(parts)} (pass → fail)"
 
 
 def candidate(rt: Runtime, campaign_id: str, iteration: int, measured: GateMeasure,

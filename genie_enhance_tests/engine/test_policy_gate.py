@@ -91,3 +91,19 @@ def test_judged_whole_keeps_the_decision_and_reports_the_regressions() -> None:
     before = decide(history, NOISY)
     d = decide_gate(before, history, gate(2, 1), NOISY)
     assert d.model_copy(update={"regressed": []}) == before and d.regressed == ["q0", "q1"]
+
+
+@pytest.mark.parametrize("batch,cand,rollback,best", [
+    (0.65, 0.75, False, "v3"),  # the candidate kept the five and gave the two back: kept
+    (0.65, 0.65, False, "v2"),  # as good as the batch, with fewer regressions: kept (the live config is v3)
+    (0.65, 0.6, True, "v2"),  # the removed fix carried more than it broke: the batch is restored
+    (0.45, 0.48, True, "v1"),  # better than the batch but below the version before it: that version is restored
+])
+def test_the_best_of_previous_batch_and_candidate_is_kept(batch: float, cand: float, rollback: bool, best: str) -> None:
+    history = [it(1, 0.5), it(2, batch, surgical=True), it(3, cand)]
+    d = decide_gate(decide(history, POLICY), history, gate(1, 1), POLICY)
+    assert d.rollback is rollback and not d.surgical
+    if rollback:
+        assert d.best_version_id == best and "surgical candidate" in d.reason
+    else:
+        assert d.action is Action.CONTINUE
