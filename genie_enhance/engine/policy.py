@@ -269,4 +269,4 @@ def decide_gate(decision: Decision, history: list[ScoredIteration], gate: GateIn
                     best_version_id=decision.best_version_id, removed=sorted(set(gate.implicated)), **regressed,
                     reason=f"surgical rollback: {broke}; removing {len(set(gate.implicated))} of {gate.batch_fixes} "
                            f"fixes ({', '.join(sorted(set(gate.implicated)))}) and measuring the rest on "
-                           f"iteration {prev.iteration}'s version")
+                           "the version the batch was built on")

@@ -27,6 +27,7 @@ from genie_enhance.space.io import parse_space
 from genie_enhance.space.model import SerializedSpace
 from genie_enhance.sql.parse import parse_statement, referenced_columns, referenced_tables
 from genie_enhance.tracking import FixRecord
+from genie_enhance.tracking.schema import MEASURED_FIX_STATUSES
 from genie_enhance.words import stems
 
 SURGICAL = "surgical_rollback"  # event kind: the gate took implicated fixes out of a batch (data: who broke what)
@@ -52,7 +53,8 @@ class GateMeasure:
     """The measured side of the gate: the policy's input plus who broke what (fix id → question ids)."""
 
     input: GateInput
-    batch_iteration: int | None = None
+    batch_iteration: int | None = None  # the iteration that applied the batch
+    base_iteration: int | None = None  # the iteration whose config the batch was built on (and compared with)
     fixes: list[FixRecord] = field(default_factory=list)  # the batch's applied fixes
     broke: dict[str, list[str]] = field(default_factory=dict)  # fix id → the regressed questions it touches
     roles: dict[str, str] = field(default_factory=dict)  # question id → role, for the harm shares
@@ -132,10 +134,12 @@ def measure(rt: Runtime, campaign_id: str, history: list[ScoredIteration], curre
     if len(scored) < 2 or not scored[-2].batch_applied:
         return GateMeasure(GateInput())
     prev = scored[-2].iteration
-    before = {r.question_id: r for r in rt.tracking.results(campaign_id, prev)}
+    base = _batch_base(rt, campaign_id, prev)
+    before = {r.question_id: r for r in rt.tracking.results(campaign_id, base)}
     after = {r.id: r for r in current}
     regressed = pass_to_fail(_verdicts(before.values()), _verdicts(after.values()))
-    fixes = [f for f in rt.tracking.fixes(campaign_id, prev) if f.status == "applied"]
+    # the fixes that reached the live space (already kept/reverted when an interrupted iteration is redone)
+    fixes = [f for f in rt.tracking.fixes(campaign_id, prev) if f.status in MEASURED_FIX_STATUSES]
     broke: dict[str, list[str]] = {}
     for fix in fixes:
         fp = footprint(fix.payload)
@@ -145,7 +149,18 @@ def measure(rt: Runtime, campaign_id: str, history: list[ScoredIteration], curre
     keys = {f.fix_id: f.fix_key for f in fixes}
     gate = GateInput(regressed=regressed, implicated=sorted({keys[i] for i in broke}), batch_fixes=len(fixes),
                      scored=len(set(_verdicts(before.values())) & set(_verdicts(after.values()))))
-    return GateMeasure(gate, prev, fixes, broke, {q: r.role for q, r in after.items()})
+    return GateMeasure(gate, prev, base, fixes, broke, {q: r.role for q, r in after.items()})
+
+
+def _batch_base(rt: Runtime, campaign_id: str, iteration: int) -> int:
+    """The iteration whose config the batch of `iteration` was built on: itself, or the one it rolled back to."""
+    restored = [e.data.get("restored_version_id") for e in rt.tracking.events(campaign_id, iteration)
+                if e.kind == "rollback"]
+    if restored:
+        for h in rt.tracking.history(campaign_id):
+            if h.config_version_id == restored[-1] and h.iteration < iteration:
+                return h.iteration
+    return iteration
 
 
 def record_gate(rt: Runtime, campaign_id: str, iteration: int, measured: GateMeasure, decision: Decision) -> None:
@@ -187,7 +202,7 @@ def candidate(rt: Runtime, campaign_id: str, iteration: int, measured: GateMeasu
               decision: Decision) -> tuple[SerializedSpace, str, list[Proposal]]:
     """The version before the batch and the batch's other fixes, re-proposed (recorded for this iteration) so the
     validate and apply steps build and apply the candidate as any batch."""
-    prev = next(h for h in rt.tracking.history(campaign_id) if h.iteration == measured.batch_iteration)
+    prev = next(h for h in rt.tracking.history(campaign_id) if h.iteration == measured.base_iteration)
     base = parse_space(rt.tracking.version_bytes(prev.config_version_id).decode(), source=prev.config_version_id)
     removed = set(decision.removed)
     proposals = [

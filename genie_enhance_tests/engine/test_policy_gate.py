@@ -77,7 +77,7 @@ def test_surgical_decision_names_the_regressions_and_the_removed_fixes() -> None
     d = decide_gate(decide(history, POLICY), history, measured, POLICY)
     assert d.surgical and not d.rollback and d.action is Action.CONTINUE
     assert d.regressed == ["q3", "q7"] and d.removed == ["add_synonym:x"]
-    assert "q3, q7" in d.reason and "add_synonym:x" in d.reason and "iteration 1's version" in d.reason
+    assert "q3, q7" in d.reason and "add_synonym:x" in d.reason and "the version the batch was built on" in d.reason
 
 
 def test_whole_rollback_restores_the_version_before_the_batch_even_when_the_score_rose() -> None:
