@@ -11,6 +11,7 @@ the lessons name the broken questions by id.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,12 +83,26 @@ def _values(payload: dict[str, Any], keys: Iterable[str]) -> Iterator[str]:
                 yield item
 
 
+_DEFINITION = re.compile(r"^\s*[-*]?\s*(?P<term>[^=\n]+?)\s+(?:means|=)\s+(?P<sql>.+?)\s*$", re.IGNORECASE)
+
+
+def _definitions(text: Any) -> list[tuple[str, str]]:
+    """The (term, SQL) definitions of a text instruction, one a line, as the offline Genie reads them."""
+    if not isinstance(text, str):
+        return []
+    return [(m["term"], m["sql"]) for m in map(_DEFINITION.match, text.splitlines()) if m]
+
+
 def footprint(payload: dict[str, Any]) -> Footprint:
     """A fix's footprint from its JSON payload (any fix type: the fields are read by name)."""
     names = {_short(v) for v in _values(payload, _NAME_FIELDS)}
     for sql in _values(payload, _SQL_FIELDS):
         names |= _sql_names(sql)
-    phrases = tuple(s for s in (stems(p.replace("_", " ")) for p in _values(payload, _PHRASE_FIELDS)) if s)
+    taught = [*_values(payload, _PHRASE_FIELDS)]
+    for term, sql in _definitions(payload.get("text")):  # text instructions: `<term> means <sql>`
+        taught.append(term)
+        names |= _sql_names(f"SELECT {sql}")
+    phrases = tuple(s for s in (stems(p.replace("_", " ")) for p in taught) if s)
     example = tuple(stems(payload["question"])) if isinstance(payload.get("question"), str) else ()
     return Footprint(frozenset(names), phrases, example)
 

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from genie_enhance.engine.regression_gate import footprint, touches
-from genie_enhance.space.fixes import AddJoin, AddSqlSnippet, AddSynonym, ColumnPair, EnableEntityMatching
+from genie_enhance.space.fixes import (
+    AddJoin,
+    AddSqlSnippet,
+    AddSynonym,
+    AppendTextInstruction,
+    ColumnPair,
+    EnableEntityMatching,
+)
 
 Q = "What is the largest order amount?"
 BEFORE = "SELECT MAX(gross_amt_usd) FROM demo.commerce.orders"
@@ -27,6 +34,8 @@ STEAL = AddSynonym(table="demo.commerce.orders", column="disc_amt_usd", synonym=
              on=[ColumnPair(left="cust_id", right="cust_id")], relationship="MANY_TO_ONE"), Q, AFTER, False),
     (AddSqlSnippet(kind="measure", alias="order_amount", sql="SUM(orders.disc_amt_usd)",
                    display_name="order amount"), Q, AFTER, True),
+    (AppendTextInstruction(text="order amount means orders.disc_amt_usd"), Q, AFTER, True),
+    (AppendTextInstruction(text="discount means orders.disc_amt_usd"), Q, AFTER, False),
 ])
 def test_touches(fix, question: str, after: str | None, implicated: bool) -> None:
     assert touches(footprint(fix.model_dump()), question, BEFORE, after) is implicated
