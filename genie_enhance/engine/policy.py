@@ -51,6 +51,7 @@ class ScoredIteration(BaseModel):
     cost_usd: float = 0.0
     wall_s: float = 0.0
     answered: float = Field(1.0, ge=0, le=1, description="lowest share of answered questions (holdout, train)")
+    surgical: bool = False  # the batch applied after this iteration is a surgical candidate (judged, never gated)
 
 
 class Decision(BaseModel):
@@ -61,6 +62,9 @@ class Decision(BaseModel):
     best_version_id: str
     reason: str
     inconclusive: bool = False  # too few answers: no keep, no rollback, no convergence; nothing new is proposed
+    surgical: bool = False  # the next batch is the last one minus `removed`, built on the version before it
+    regressed: list[str] = Field(default_factory=list)  # questions the last batch took from pass to fail
+    removed: list[str] = Field(default_factory=list)  # keys of the fixes the gate takes out of the last batch
 
 
 def _score(value: float | None) -> float:
@@ -112,7 +116,11 @@ def regressed(history: list[ScoredIteration], policy: Policy) -> bool:
     if not history or history[-1].answered < policy.min_answered:
         return False
     scored = conclusive(history, policy)
-    return len(scored) > 1 and scored[-2].batch_applied and _is_harmful(scored[-2], scored[-1], policy)
+    if len(scored) < 2 or not scored[-2].batch_applied:
+        return False
+    if scored[-2].surgical:  # a surgical candidate stays only if neither the batch nor the version before it beats it
+        return any(_is_harmful(other, scored[-1], policy) for other in scored[-3:-1])
+    return _is_harmful(scored[-2], scored[-1], policy)
 
 
 def decide(history: list[ScoredIteration], policy: Policy) -> Decision:
@@ -133,6 +141,9 @@ def decide(history: list[ScoredIteration], policy: Policy) -> Decision:
     base = dict(rollback=rollback, best_iteration=best.iteration, best_version_id=best.version_id)
     note = (f"batch after iteration {scored[-2].iteration} lowered the score; restoring iteration {best.iteration}. "
             if rollback else "")
+    if rollback and scored[-2].surgical:
+        note = (f"the surgical candidate applied after iteration {scored[-2].iteration} scored below the batch or the "
+                f"version before it; restoring iteration {best.iteration}. ")
 
     def stop(reason: StopReason, why: str) -> Decision:
         return Decision(action=Action.STOP, stop_reason=reason, reason=note + why, **base)
@@ -187,3 +198,75 @@ def decide_no_fixes(decision: Decision) -> Decision:
         update={"action": Action.STOP, "stop_reason": StopReason.NO_FIXES,
                 "reason": decision.reason + "; no valid fixes to apply"}
     )
+
+
+# ------------------------------------------------------------------------------ per-question regression gate
+class GateVerdict(str, Enum):
+    JUDGE_WHOLE = "judge_whole"  # the batch is kept or rolled back whole, by the rules above
+    SURGICAL = "surgical"  # measure a candidate: the version before the batch plus the batch minus the implicated
+    ROLLBACK_WHOLE = "rollback_whole"  # every fix is implicated: the candidate would be the previous version
+
+
+class GateInput(BaseModel):
+    """What the engine measured about the last batch: questions that went pass → fail and the fixes touching them."""
+
+    regressed: list[str] = Field(default_factory=list)
+    implicated: list[str] = Field(default_factory=list)  # keys of the batch's fixes that touch a regressed question
+    batch_fixes: int = 0  # fixes the batch applied
+    scored: int = 0  # questions scored in both iterations
+
+
+def regression_allowance(policy: Policy, scored: int) -> int:
+    """Regressions tolerated as noise: the noise tolerance's share of the questions scored (0 when noise-free)."""
+    return int(policy.noise_tolerance * scored + 1e-9)
+
+
+# The gate rule as data: the first row whose condition holds decides. Conditions are named in `_GATE_CONDITIONS`.
+GATE_RULES: tuple[tuple[str, GateVerdict], ...] = (
+    ("no_batch", GateVerdict.JUDGE_WHOLE),  # nothing was applied before the last scoring
+    ("within_allowance", GateVerdict.JUDGE_WHOLE),  # regressions ≤ the noise allowance
+    ("candidate_batch", GateVerdict.JUDGE_WHOLE),  # the batch is a surgical candidate: best of the three is kept
+    ("unattributed", GateVerdict.JUDGE_WHOLE),  # no fix touches what the regressed questions use
+    ("no_room", GateVerdict.JUDGE_WHOLE),  # a budget or the iteration cap leaves no iteration to measure a candidate
+    ("all_implicated", GateVerdict.ROLLBACK_WHOLE),
+    ("otherwise", GateVerdict.SURGICAL),
+)
+
+
+def gate_verdict(history: list[ScoredIteration], gate: GateInput, policy: Policy) -> tuple[str, GateVerdict]:
+    """The first `GATE_RULES` row that holds for the last batch, as (condition, verdict)."""
+    scored = conclusive(history, policy)
+    prev = scored[-2] if len(scored) > 1 else None
+    conditions = {
+        "no_batch": prev is None or not prev.batch_applied or history[-1].answered < policy.min_answered,
+        "within_allowance": len(gate.regressed) <= regression_allowance(policy, gate.scored),
+        "candidate_batch": prev is not None and prev.surgical,
+        "unattributed": not gate.implicated,
+        "no_room": _limit_reached(history, policy) is not None,
+        "all_implicated": len(set(gate.implicated)) >= gate.batch_fixes,
+        "otherwise": True,
+    }
+    return next((name, verdict) for name, verdict in GATE_RULES if conditions[name])
+
+
+def decide_gate(decision: Decision, history: list[ScoredIteration], gate: GateInput, policy: Policy) -> Decision:
+    """Apply the regression gate to `decide`'s decision: a batch that broke more passing questions than the noise
+    allowance is not kept whole; the fixes touching them are taken out (surgical) or, when all are, it goes."""
+    condition, verdict = gate_verdict(history, gate, policy)
+    regressed = {"regressed": sorted(gate.regressed)}
+    if verdict is GateVerdict.JUDGE_WHOLE:
+        return decision.model_copy(update=regressed) if condition != "no_batch" else decision
+    scored = conclusive(history, policy)
+    prev = scored[-2]
+    broke = f"the batch after iteration {prev.iteration} broke {len(gate.regressed)} passing question(s) " \
+            f"(allowance {regression_allowance(policy, gate.scored)}): {', '.join(sorted(gate.regressed))}"
+    if verdict is GateVerdict.ROLLBACK_WHOLE:
+        best = best_iteration(scored[:-1])
+        return Decision(action=Action.CONTINUE, rollback=True, best_iteration=best.iteration,
+                        best_version_id=best.version_id, removed=sorted(set(gate.implicated)), **regressed,
+                        reason=f"{broke}; every fix touches them: restoring iteration {best.iteration}")
+    return Decision(action=Action.CONTINUE, surgical=True, best_iteration=decision.best_iteration,
+                    best_version_id=decision.best_version_id, removed=sorted(set(gate.implicated)), **regressed,
+                    reason=f"surgical rollback: {broke}; removing {len(set(gate.implicated))} of {gate.batch_fixes} "
+                           f"fixes ({', '.join(sorted(set(gate.implicated)))}) and measuring the rest on "
+                           "the version the batch was built on")

@@ -18,6 +18,8 @@ from pydantic import BaseModel, Field
 
 from genie_enhance.proposers.lessons import Lesson
 from genie_enhance.redact import scrub
+from genie_enhance.scoring.categories import SERVICE_FAILURES
+from genie_enhance.scoring.regressions import regressions_by_iteration
 from genie_enhance.scoring.runner import Scores
 from genie_enhance.tracking.guard_events import GuardTotals, guard_totals
 from genie_enhance.tracking.records import (
@@ -46,6 +48,7 @@ class IterationRow(IterationRecord):
 
     scores: IterationScores
     rollback: bool  # the batch applied before this iteration lowered the score and was rolled back
+    regressed: list[str] = Field(default_factory=list)  # questions that went pass → fail since the last scoring
 
 
 class Header(BaseModel):
@@ -87,6 +90,7 @@ class GridCell(BaseModel):
 
     iteration: int
     verdict: str
+    regressed: bool = False  # passed in the iteration scored before and fails now (see `scoring.regressions`)
     category: str | None = None
     reason: str | None = None
     details: str | None = None
@@ -225,8 +229,10 @@ def build_report_data(store: TrackingStore, campaign_id: str) -> ReportData:
     # a rollback that also stops the campaign is recorded as decision "stop": the event/version says it rolled back
     rollback_marks = {v.iteration for v in versions if v.source == "rollback" and v.iteration is not None}
     rollback_marks |= {e.iteration for e in events if e.kind == "rollback" and e.iteration is not None}
-    iterations = [_iteration_row(h, h.iteration in rollback_marks) for h in history]
     results = {h.iteration: store.results(campaign_id, h.iteration) for h in history}
+    regressed = _regressions(results)
+    iterations = [_iteration_row(h, h.iteration in rollback_marks).model_copy(
+        update={"regressed": regressed.get(h.iteration, [])}) for h in history]
     fixes = store.fixes(campaign_id)
     calls = store.llm_calls(campaign_id)
     first_id, final_id = _diff_endpoints(campaign, history, versions)
@@ -234,7 +240,7 @@ def build_report_data(store: TrackingStore, campaign_id: str) -> ReportData:
         generated_at=datetime.now(UTC),
         header=_header(store, campaign, iterations, fixes, calls, final_id),
         iterations=iterations,
-        grid=_grid(results, set(campaign.holdout_ids)),
+        grid=_grid(results, set(campaign.holdout_ids), regressed),
         fixes=fixes,
         fix_effects=_fix_effects(fixes, results),
         holdout=_questions(campaign.holdout_ids, results),
@@ -298,8 +304,21 @@ def _cell(iteration: int, record: QuestionResultRecord | None) -> GridCell:
     )
 
 
-def _grid(results: dict[int, list[QuestionResultRecord]], holdout_ids: set[str]) -> list[GridRow]:
-    """Rows = every question seen in any iteration (train first, then holdout, by id); one cell per iteration."""
+def _regressions(results: dict[int, list[QuestionResultRecord]]) -> dict[int, list[str]]:
+    """Iteration → the questions that went pass → fail since the iteration before (service failures left out)."""
+    return regressions_by_iteration({i: {r.question_id: r.verdict for r in records if not _service_failure(r)}
+                                     for i, records in results.items()})
+
+
+def _service_failure(record: QuestionResultRecord) -> bool:
+    return record.category in {c.value for c in SERVICE_FAILURES}
+
+
+def _grid(results: dict[int, list[QuestionResultRecord]], holdout_ids: set[str],
+          regressed: dict[int, list[str]] | None = None) -> list[GridRow]:
+    """Rows = every question seen in any iteration (train first, then holdout, by id); one cell per iteration,
+    flagged when the question regressed (pass → fail) in it."""
+    broke = {(i, q) for i, ids in (regressed or {}).items() for q in ids}
     by_question: dict[str, dict[int, QuestionResultRecord]] = {}
     for iteration, records in results.items():
         for record in records:
@@ -308,7 +327,8 @@ def _grid(results: dict[int, list[QuestionResultRecord]], holdout_ids: set[str])
     for question_id, outcomes in by_question.items():
         latest = outcomes[max(outcomes)]
         role = "holdout" if question_id in holdout_ids else latest.role
-        cells = [_cell(i, outcomes.get(i)) for i in results]
+        cells = [_cell(i, outcomes.get(i)).model_copy(update={"regressed": (i, question_id) in broke})
+                 for i in results]
         rows.append(GridRow(question_id=question_id, role=role, question=latest.question, label=latest.label,
                             cells=cells))
     return sorted(rows, key=lambda r: (r.role != "train", r.question_id))

@@ -271,6 +271,13 @@ class StoreWrites:
                 [delta_objective, delta_train, utc_now(), campaign_id, iteration, *MEASURED_FIX_STATUSES],
             ).fetchall())
 
+    def set_fix_effect(self, fix_id: str, delta_objective: float | None, delta_train: float | None) -> None:
+        """Record one fix's own measured effect (the regression gate's harm of a fix it removed), replacing the
+        batch's Δ that `set_batch_effect` gave it."""
+        with self._db.transaction() as conn:
+            conn.execute("UPDATE fixes SET delta_objective = ?, delta_train = ?, measured_at = ? WHERE fix_id = ?",
+                         [delta_objective, delta_train, utc_now(), fix_id])
+
     # ------------------------------------------------------------------------------------------------ LLM, events
     def record_llm_call(self, call: LLMCall, campaign_id: str | None = None, iteration: int | None = None) -> str:
         """Upsert one LLM call by its id; returns the call id."""

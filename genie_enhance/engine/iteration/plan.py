@@ -13,9 +13,10 @@ from genie_enhance.diagnosis import Diagnosis
 from genie_enhance.engine.answered import INCONCLUSIVE, answered_share
 from genie_enhance.engine.iteration.score import Scored
 from genie_enhance.engine.iteration.snapshot import Snapshot
-from genie_enhance.engine.policy import Action, Decision, ScoredIteration, decide
+from genie_enhance.engine.policy import Action, Decision, ScoredIteration, decide, decide_gate
 from genie_enhance.engine.propagation import record_write
 from genie_enhance.engine.proposing import propose
+from genie_enhance.engine.regression_gate import candidate, measure, record_gate, surgical_iterations
 from genie_enhance.engine.runtime import Runtime
 from genie_enhance.engine.versions import write_version
 from genie_enhance.proposers.base import Proposal
@@ -37,13 +38,16 @@ class Plan:
     rejected: list[tuple[Proposal, str]] = field(default_factory=list)
 
 
-def scored_points(history: list[IterationRecord], answered: dict[int, float] | None = None) -> list[ScoredIteration]:
-    """Completed iterations as the policy sees them (`answered`: the share of the inconclusive ones)."""
-    answered = answered or {}
+def scored_points(history: list[IterationRecord], answered: dict[int, float] | None = None,
+                  surgical: set[int] | None = None) -> list[ScoredIteration]:
+    """Completed iterations as the policy sees them (`answered`: the share of the inconclusive ones; `surgical`:
+    the iterations whose batch was a surgical candidate)."""
+    answered, surgical = answered or {}, surgical or set()
     return [
         ScoredIteration(iteration=h.iteration, version_id=h.config_version_id, objective=h.objective,
                         train=h.score_train, batch_applied=h.applied_version_id is not None,
-                        cost_usd=h.cost_usd, wall_s=h.wall_s, answered=answered.get(h.iteration, 1.0))
+                        cost_usd=h.cost_usd, wall_s=h.wall_s, answered=answered.get(h.iteration, 1.0),
+                        surgical=h.iteration in surgical)
         for h in history
     ]
 
@@ -60,7 +64,8 @@ def policy_history(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot
     current = ScoredIteration(iteration=iteration, version_id=snap.version_id, objective=scored.objective,
                               train=scored.report.score.train, answered=answered_share(scored.report.questions))
     earlier = [h for h in rt.tracking.history(campaign_id) if h.iteration < iteration]
-    return [*scored_points(earlier, inconclusive_shares(rt, campaign_id)), current]
+    return [*scored_points(earlier, inconclusive_shares(rt, campaign_id), surgical_iterations(rt, campaign_id)),
+            current]
 
 
 def _measure_previous_batch(rt: Runtime, campaign_id: str, history: list[ScoredIteration], decision: Decision) -> None:
@@ -121,11 +126,17 @@ def plan(rt: Runtime, campaign_id: str, iteration: int, snap: Snapshot, scored: 
     history = policy_history(rt, campaign_id, iteration, snap, scored)
     current = history[-1]
     decision = decide(history, rt.settings.policy())
+    gate = measure(rt, campaign_id, history, scored.report.questions, rt.settings.min_answered)
+    decision = decide_gate(decision, history, gate.input, rt.settings.policy())
     if decision.inconclusive:  # nothing is judged, kept, reverted or proposed on too few answers
         rt.tracking.record_event(campaign_id, INCONCLUSIVE, decision.reason, iteration=iteration,
                                  data={"answered": current.answered, "api_errors": scored.report.counts["api_errors"]})
         return Plan(decision, snap.space, snap.etag, snap.version_id)
     _measure_previous_batch(rt, campaign_id, [h for h in history if h.answered >= rt.settings.min_answered], decision)
+    record_gate(rt, campaign_id, iteration, gate, decision)
+    if decision.surgical:  # no new proposals: the candidate is measured alone, so the next scoring judges it
+        base, base_version, proposals = candidate(rt, campaign_id, iteration, gate, decision)
+        return Plan(decision, base, snap.etag, base_version, proposals)
     space, etag, version = snap.space, snap.etag, snap.version_id
     pairs = [(r, scored.diagnoses.get(r.id)) for r in scored.report.questions]
     if decision.rollback:

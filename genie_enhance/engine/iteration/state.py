@@ -114,7 +114,8 @@ def iteration_summary(state: IterationState) -> IterationSummary:
     return IterationSummary(
         score_train=scored.report.score.train, score_holdout=scored.report.score.holdout,
         score_all=scored.report.score.all, objective=scored.objective, counts=scored.report.counts,
-        decision="rollback" if decision.rollback and decision.action is Action.CONTINUE else decision.action.value,
+        decision="rollback" if (decision.rollback or decision.surgical) and decision.action is Action.CONTINUE
+        else decision.action.value,
         decision_reason=decision.reason, stop_reason=decision.stop_reason.value if decision.stop_reason else None,
         fixes_proposed=len(planned.proposals), fixes_applied=len(batch.accepted) if applied and batch else 0,
         fixes_rejected=len(planned.rejected) + (len(batch.invalid) if batch else 0),
